@@ -1,0 +1,23 @@
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test/vscode-host/node_modules/**', '**/*.generated.ts'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // House rule: only src/extension imports vscode; only the engine imports TensorFlow.js.
+    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['vscode', '@tensorflow/*'], message: 'core, cli and webview import neither vscode nor TensorFlow.js' }] }],
+    },
+  },
+  {
+    files: ['src/engine/**/*.ts', 'src/worker/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'only src/extension imports vscode' }] }] },
+  },
+);
