@@ -1,0 +1,14 @@
+// Entry of the `aelab` bundle (dist/cli.js).
+import * as path from 'node:path';
+import { main } from './main';
+
+main(process.argv.slice(2), {
+  out: (s) => process.stdout.write(s + '\n'),
+  err: (s) => process.stderr.write(s + '\n'),
+  interactive: Boolean(process.stderr.isTTY && process.stdout.isTTY),
+  cwd: process.cwd(),
+  wasmDir: path.join(__dirname, 'wasm'),
+}).then((code) => { process.exitCode = code; }, (err: unknown) => {
+  process.stderr.write(`aelab: unexpected error: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,225 @@
+// `aelab`: the engine from the command line. Exit codes: 0 ok, 1 invalid input, 2 run failed,
+// 130 cancelled (Ctrl-C).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { applyOverrides, formatProblem, Problem } from '../core/config';
+import type { BackendPreference } from '../core/protocol';
+import { listRuns, readRun, RunListing } from '../core/runFolder';
+import { formatSummary, fmt, table } from './format';
+import { RunProgress } from './progress';
+import { findExperimentFiles } from './findExperiments';
+
+export const EXIT = { ok: 0, invalidInput: 1, runFailed: 2, cancelled: 130 } as const;
+
+const USAGE = `aelab — Autoencoder Anomaly Lab, headless
+
+Usage:
+  aelab run FILE [--set path=value]... [--runs-dir DIR] [--backend auto|tensorflow|wasm|cpu]
+  aelab validate FILE...
+  aelab list [DIR] [--runs-dir DIR]
+  aelab show RUN [--runs-dir DIR]        RUN: a run folder, or a run id
+  aelab help
+
+Runs are written under --runs-dir (default: ./.aelab/runs).
+Exit codes: 0 ok, 1 invalid input, 2 run failed, 130 cancelled.`;
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  interactive: boolean;
+  cwd: string;
+  /** Where the bundled tfjs wasm binaries are, when running from a bundle. */
+  wasmDir?: string;
+}
+
+class UsageError extends Error {}
+
+function readExperiment(file: string, overrides: string[], io: Io) {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    io.err(`${file}: cannot read: ${(err as Error).message}`);
+    return undefined;
+  }
+  const result = applyOverrides(text, file, overrides);
+  printProblems(result.problems, io);
+  return result.ok ? result.experiment : undefined;
+}
+
+function printProblems(problems: Problem[], io: Io): void {
+  for (const p of problems) io.err(formatProblem(p));
+}
+
+async function commandRun(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { set: { type: 'string', multiple: true }, 'runs-dir': { type: 'string' }, backend: { type: 'string' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('run takes exactly one experiment file');
+  const backend = (values.backend ?? 'auto') as BackendPreference;
+  if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) throw new UsageError(`--backend must be auto, tensorflow, wasm or cpu, got "${values.backend}"`);
+  const file = path.resolve(io.cwd, positionals[0]);
+  const experiment = readExperiment(file, values.set ?? [], io);
+  if (!experiment) return EXIT.invalidInput;
+  const runsDir = path.resolve(io.cwd, values['runs-dir'] ?? path.join('.aelab', 'runs'));
+
+  // Load the engine (and TensorFlow.js) only for commands that train.
+  const { runExperiment, InputError } = await import('../engine/run.js');
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      io.err('\ncancelling at the next batch (Ctrl-C again to abort at once)...');
+      controller.abort();
+    } else {
+      process.exit(EXIT.cancelled);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  const progress = new RunProgress(io.interactive, io.out);
+  try {
+    const outcome = await runExperiment({ experiment, experimentPath: file, runsDir, backend }, {
+      onEvent: (e) => progress.handle(e), signal: controller.signal, wasmDir: io.wasmDir,
+    });
+    progress.stopBar();
+    if (outcome.state === 'completed' && outcome.summary) {
+      io.out('');
+      io.out(formatSummary(outcome.summary));
+      io.out(`\nrun folder: ${outcome.runDir}`);
+      return EXIT.ok;
+    }
+    if (outcome.state === 'cancelled') {
+      io.err(`cancelled; run folder: ${outcome.runDir}`);
+      return EXIT.cancelled;
+    }
+    io.err(`run failed: ${outcome.error}\nrun folder: ${outcome.runDir}`);
+    return EXIT.runFailed;
+  } catch (err) {
+    progress.stopBar();
+    if (err instanceof InputError || isInputLike(err)) {
+      io.err(`${path.relative(io.cwd, file) || file}: ${(err as Error).message}`);
+      return EXIT.invalidInput;
+    }
+    io.err(`run failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    return EXIT.runFailed;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+/** Dataset errors (missing or malformed IDX files) are input errors too. */
+function isInputLike(err: unknown): boolean {
+  return err instanceof Error && err.name === 'DatasetError';
+}
+
+function commandValidate(args: string[], io: Io): number {
+  if (args.length === 0) throw new UsageError('validate takes one or more experiment files');
+  let bad = 0;
+  for (const arg of args) {
+    const file = path.resolve(io.cwd, arg);
+    const experiment = readExperiment(file, [], io);
+    if (experiment) io.out(`${arg}: ok (${experiment.name}: ${experiment.model.architecture}, ${experiment.training.loss} loss, ${experiment.training.epochs} epoch(s))`);
+    else bad += 1;
+  }
+  return bad > 0 ? EXIT.invalidInput : EXIT.ok;
+}
+
+function runRow(run: RunListing): string[] {
+  const s = run.summary;
+  const state = run.stale ? 'failed (writer gone)' : run.status.state;
+  const progress = run.status.state === 'running' ? `epoch ${run.status.epoch ?? 0}/${run.status.epochs ?? '?'}` : '';
+  return ['', run.runId, state, s ? fmt(s.auroc) : '', s ? fmt(s.operatingPoint.f1) : '', progress || (run.status.error ?? '')];
+}
+
+function commandList(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'runs-dir': { type: 'string' } } });
+  const root = path.resolve(io.cwd, positionals[0] ?? '.');
+  const runsDir = path.resolve(io.cwd, values['runs-dir'] ?? path.join('.aelab', 'runs'));
+  const files = findExperimentFiles(root);
+  if (files.length === 0) {
+    io.out(`no *.aelab.yaml files under ${root}`);
+    return EXIT.ok;
+  }
+  const rows: string[][] = [['experiment / run', '', 'state', 'AUROC', 'F1', '']];
+  for (const file of files) {
+    const experiment = readExperiment(file, [], { ...io, err: () => undefined });
+    const rel = path.relative(io.cwd, file);
+    if (!experiment) {
+      rows.push([rel, '', 'invalid (aelab validate)', '', '', '']);
+      continue;
+    }
+    const runs = listRuns(runsDir, experiment.name);
+    rows.push([`${experiment.name} (${rel})`, '', `${runs.length} run(s)`, '', '', '']);
+    for (const run of runs) rows.push(runRow(run));
+  }
+  io.out(table(rows));
+  return EXIT.ok;
+}
+
+function resolveRunDir(target: string, runsDir: string, cwd: string): string | undefined {
+  const direct = path.resolve(cwd, target);
+  if (fs.existsSync(path.join(direct, 'status.json'))) return direct;
+  try {
+    for (const experiment of fs.readdirSync(runsDir)) {
+      const candidate = path.join(runsDir, experiment, target);
+      if (fs.existsSync(path.join(candidate, 'status.json'))) return candidate;
+    }
+  } catch {
+    // no runs folder: fall through to "not found"
+  }
+  return undefined;
+}
+
+function commandShow(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'runs-dir': { type: 'string' } } });
+  if (positionals.length !== 1) throw new UsageError('show takes one run folder or run id');
+  const runsDir = path.resolve(io.cwd, values['runs-dir'] ?? path.join('.aelab', 'runs'));
+  const dir = resolveRunDir(positionals[0], runsDir, io.cwd);
+  if (!dir) {
+    io.err(`${positionals[0]}: no such run (looked for a folder with status.json, and for a run id under ${runsDir})`);
+    return EXIT.invalidInput;
+  }
+  const run = readRun(dir);
+  const c = run.config?.experiment;
+  io.out(`run ${run.status.runId}  ${run.stale ? 'failed (writer gone)' : run.status.state}  started ${run.status.startedAt}${run.status.endedAt ? `  ended ${run.status.endedAt}` : ''}`);
+  if (c) io.out(`experiment ${c.name}: ${c.model.architecture}, ${c.training.loss} loss, ${c.training.optimizer} lr ${c.training.learningRate}, corruption ${c.corruption.type} ${c.corruption.level} on ${c.corruption.fraction * 100}% of test`);
+  if (run.status.error) io.out(`error: ${run.status.error}`);
+  if (run.metrics.length > 0) {
+    io.out('');
+    io.out(table([['epoch', 'train loss', 'validation loss', 'seconds'], ...run.metrics.map((m) => [String(m.epoch), fmt(m.trainLoss, 5), fmt(m.valLoss, 5), fmt(m.seconds, 1)])], [true, true, true, true]));
+  }
+  if (run.summary) {
+    io.out('');
+    io.out(formatSummary(run.summary));
+  }
+  io.out(`\nrun folder: ${dir}`);
+  return EXIT.ok;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run': return await commandRun(rest, io);
+      case 'validate': return commandValidate(rest, io);
+      case 'list': return commandList(rest, io);
+      case 'show': return commandShow(rest, io);
+      case undefined: case 'help': case '--help': case '-h':
+        io.out(USAGE);
+        return command === undefined ? EXIT.invalidInput : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.err(`aelab: ${err.message}\n\n${USAGE}`);
+      return EXIT.invalidInput;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,100 @@
+// Turns a loaded dataset into what one run trains and scores on: a seeded train/validation
+// split (normal classes only), optional training contamination, and a test set with injected
+// anomalies and ground-truth labels. Pure typed-array work; every random choice is seeded.
+import type { ResolvedExperiment } from '../core/experiment.generated';
+import { rngFor } from '../core/rng';
+import type { Dataset } from './datasets';
+import { chooseCorrupted, corruptImages } from './corruption';
+
+export interface PreparedData {
+  width: number;
+  height: number;
+  train: Float32Array;
+  trainCount: number;
+  /** Clean normal images held out from training: validation loss and label-free thresholds. */
+  validation: Float32Array;
+  validationCount: number;
+  /** Test images as they were before corruption. */
+  testOriginal: Float32Array;
+  /** Test images as the model sees them (corrupted where testLabels is 1 because of corruption). */
+  testInput: Float32Array;
+  testCount: number;
+  /** 1 = anomaly (corrupted, or a class outside normalClasses), 0 = normal. */
+  testLabels: Uint8Array;
+  /** Dataset class (digit) of each test image. */
+  testClasses: Uint8Array;
+  /** 1 where the test image was corrupted. */
+  testCorrupted: Uint8Array;
+  trainContaminated: number;
+}
+
+/** Raised for input problems found while preparing data: the run folder is not created. */
+export class InputError extends Error {}
+
+function gather(images: Float32Array, pixels: number, indices: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(indices.length * pixels);
+  for (let i = 0; i < indices.length; i++) {
+    const src = indices[i] * pixels;
+    out.set(images.subarray(src, src + pixels), i * pixels);
+  }
+  return out;
+}
+
+export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): PreparedData {
+  const { width, height } = dataset;
+  const pixels = width * height;
+  const { data, corruption, seed } = experiment;
+  const normal = data.normalClasses ? new Set<number>(data.normalClasses) : undefined;
+
+  // Training candidates: only normal classes in the one-class setting.
+  const candidates: number[] = [];
+  for (let i = 0; i < dataset.train.count; i++) {
+    if (!normal || normal.has(dataset.train.labels[i])) candidates.push(i);
+  }
+  if (candidates.length === 0) {
+    throw new InputError(`data.normalClasses [${data.normalClasses?.join(', ')}] leaves no training images among the ${dataset.train.count} loaded`);
+  }
+  rngFor(seed, 'split').shuffle(candidates);
+  const validationCount = Math.max(1, Math.round(candidates.length * data.validationSplit));
+  const trainCount = candidates.length - validationCount;
+  if (trainCount < 1) {
+    throw new InputError(`only ${candidates.length} training image(s) after filtering: not enough for a validation split of ${data.validationSplit}`);
+  }
+  const validation = gather(dataset.train.images, pixels, candidates.slice(0, validationCount));
+  const train = gather(dataset.train.images, pixels, candidates.slice(validationCount));
+
+  let trainContaminated = 0;
+  if (data.trainContamination && data.trainContamination.fraction > 0) {
+    const c = data.trainContamination;
+    const mask = chooseCorrupted(trainCount, c.fraction, rngFor(seed, 'train-contamination-choice'));
+    const indices: number[] = [];
+    mask.forEach((m, i) => { if (m) indices.push(i); });
+    corruptImages(train, indices, c.type ?? corruption.type, c.level ?? corruption.level, rngFor(seed, 'train-contamination-noise'), width, height);
+    trainContaminated = indices.length;
+  }
+
+  const testCount = dataset.test.count;
+  const testOriginal = dataset.test.images.slice(0, testCount * pixels);
+  const testInput = testOriginal.slice();
+  const testCorrupted = chooseCorrupted(testCount, corruption.fraction, rngFor(seed, 'test-corruption-choice'));
+  const corruptedIndices: number[] = [];
+  testCorrupted.forEach((m, i) => { if (m) corruptedIndices.push(i); });
+  corruptImages(testInput, corruptedIndices, corruption.type, corruption.level, rngFor(seed, 'test-corruption-noise'), width, height);
+
+  const testClasses = dataset.test.labels.slice(0, testCount);
+  const testLabels = new Uint8Array(testCount);
+  for (let i = 0; i < testCount; i++) {
+    testLabels[i] = testCorrupted[i] || (normal && !normal.has(testClasses[i])) ? 1 : 0;
+  }
+  const anomalies = testLabels.reduce((s, v) => s + v, 0);
+  if (anomalies === 0) {
+    throw new InputError('the test set has no anomalies: set corruption.fraction above 0 or use data.normalClasses');
+  }
+  if (anomalies === testCount) {
+    throw new InputError('every test image is an anomaly: lower corruption.fraction or widen data.normalClasses');
+  }
+  return {
+    width, height, train, trainCount, validation, validationCount,
+    testOriginal, testInput, testCount, testLabels, testClasses, testCorrupted, trainContaminated,
+  };
+}

@@ -1,0 +1,222 @@
+// One run, start to finish: load -> split/corrupt -> build -> train -> score -> thresholds ->
+// metrics -> run folder. Input problems surface before the run folder exists (nothing is
+// written); after that every exit path leaves status.json in a final state.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendPreference, RunEvent, RunRequest } from '../core/protocol';
+import { RUN_FORMAT_VERSION, RUN_FILES, RunStatusFile, RunSummary, SampleEntry, SamplesHeader } from '../core/runFormat';
+import { appendMetrics, experimentRunsDir, newRunId, writeJsonAtomic, writeSamples, writeScores } from '../core/runFolder';
+import { computeThresholds, chooseThreshold } from '../core/thresholds';
+import { averagePrecision, confusionAt, meanByLabel, operatingPoint, rocAuc } from '../core/metrics';
+import { rngFor } from '../core/rng';
+import { aelabVersion } from '../core/version';
+import { initBackend, tfjsVersion } from './backend';
+import { loadDataset } from './datasets';
+import { buildModel } from './models';
+import { trainAutoencoder } from './train';
+import { reconstruct, scoreImages } from './score';
+import { saveModel } from './modelIo';
+import { InputError, PreparedData, prepareData } from './prepareData';
+
+export { InputError } from './prepareData';
+
+export interface RunOptions {
+  onEvent?: (event: RunEvent) => void;
+  signal?: AbortSignal;
+  /** Where the tfjs wasm binaries are (bundles ship them beside themselves). */
+  wasmDir?: string;
+  /** Fixed run id (tests); a fresh sortable id otherwise. */
+  runId?: string;
+}
+
+export interface RunOutcome {
+  state: 'completed' | 'cancelled' | 'failed';
+  runId: string;
+  runDir: string;
+  summary?: RunSummary;
+  error?: string;
+}
+
+export async function selectBackend(preference: BackendPreference, wasmDir: string | undefined, log: (m: string) => void): Promise<string> {
+  const chosen = await initBackend(preference, { wasmDir, log });
+  log(`backend: ${chosen.name} (${chosen.reason})`);
+  return chosen.name;
+}
+
+/**
+ * Runs one experiment. Throws InputError (or another Error) for problems found before the run
+ * folder is created; once it exists, returns an outcome instead of throwing.
+ */
+export async function runExperiment(request: RunRequest, options: RunOptions = {}): Promise<RunOutcome> {
+  const emit = options.onEvent ?? (() => undefined);
+  const log = (message: string) => emit({ type: 'log', level: 'info', message });
+  const { experiment } = request;
+  const startedAt = Date.now();
+
+  const backend = await selectBackend(request.backend, options.wasmDir, log);
+  emit({ type: 'phase', phase: 'loading', message: `loading ${experiment.data.dataset}` });
+  const baseDir = request.experimentPath ? path.dirname(request.experimentPath) : process.cwd();
+  const dataset = await loadDataset(experiment.data, baseDir);
+  const data = prepareData(dataset, experiment);
+  log(`${dataset.source}: ${data.trainCount} training, ${data.validationCount} validation, ${data.testCount} test images (${data.testLabels.reduce((s, v) => s + v, 0)} anomalous)`);
+  if (data.trainContaminated > 0) log(`training contamination: ${data.trainContaminated} training images corrupted`);
+
+  // Inputs are good: from here on the run folder exists and always ends in a final state.
+  const runId = options.runId ?? newRunId();
+  const runDir = path.join(experimentRunsDir(request.runsDir, experiment.name), runId);
+  fs.mkdirSync(runDir, { recursive: true });
+  const status: RunStatusFile = {
+    formatVersion: RUN_FORMAT_VERSION, runId, state: 'running', startedAt: new Date(startedAt).toISOString(),
+    pid: process.pid, epoch: 0, epochs: experiment.training.epochs,
+  };
+  const writeStatus = () => writeJsonAtomic(path.join(runDir, RUN_FILES.status), status);
+  writeStatus();
+  writeJsonAtomic(path.join(runDir, RUN_FILES.config), {
+    formatVersion: RUN_FORMAT_VERSION, runId, experimentName: experiment.name, experimentPath: request.experimentPath,
+    experiment, versions: { aelab: aelabVersion(), tfjs: tfjsVersion(), node: process.version }, backend,
+  });
+  const finish = (state: RunOutcome['state'], error?: string): RunOutcome => {
+    status.state = state;
+    status.endedAt = new Date().toISOString();
+    status.pid = undefined;
+    if (error) status.error = error;
+    writeStatus();
+    return { state, runId, runDir, error };
+  };
+
+  try {
+    const batchesPerEpoch = Math.ceil(data.trainCount / experiment.training.batchSize);
+    emit({ type: 'started', runId, runDir, backend, epochs: experiment.training.epochs, batchesPerEpoch });
+    const outcome = await trainAndEvaluate(request, data, runDir, backend, startedAt, options, status, writeStatus);
+    if (outcome === 'cancelled') {
+      const result = finish('cancelled');
+      emit({ type: 'cancelled', message: `cancelled after epoch ${status.epoch}` });
+      return result;
+    }
+    const result = finish('completed');
+    emit({ type: 'completed', summary: outcome });
+    return { ...result, summary: outcome };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const result = finish('failed', message);
+    emit({ type: 'failed', error: message });
+    return result;
+  }
+}
+
+async function trainAndEvaluate(
+  request: RunRequest, data: PreparedData, runDir: string, backend: string, startedAt: number,
+  options: RunOptions, status: RunStatusFile, writeStatus: () => void,
+): Promise<RunSummary | 'cancelled'> {
+  const emit = options.onEvent ?? (() => undefined);
+  const { experiment } = request;
+  const { width, height } = data;
+  const model = buildModel(experiment.model, experiment.seed);
+  try {
+    emit({ type: 'phase', phase: 'training', message: `training ${experiment.model.architecture} for ${experiment.training.epochs} epoch(s)` });
+    const trainStart = Date.now();
+    const trained = await trainAutoencoder(model, {
+      train: data.train, trainCount: data.trainCount, validation: data.validation, validationCount: data.validationCount, width, height,
+    }, experiment.training, {
+      seed: experiment.seed,
+      signal: options.signal,
+      onBatch: (e) => emit({ type: 'batch', ...e }),
+      onEpoch: (m) => {
+        const { epochs, ...metrics } = m;
+        appendMetrics(runDir, metrics);
+        status.epoch = m.epoch;
+        status.lastLoss = m.valLoss;
+        writeStatus();
+        emit({ type: 'epoch', epochs, ...metrics });
+      },
+    });
+    const trainSeconds = (Date.now() - trainStart) / 1000;
+    if (trained.cancelled) return 'cancelled';
+
+    emit({ type: 'phase', phase: 'scoring', message: `scoring ${data.testCount} test images (${experiment.evaluation.score})` });
+    const scoreKind = experiment.evaluation.score;
+    const testScores = scoreImages(model, data.testInput, data.testCount, width, height, scoreKind);
+    const validationScores = scoreImages(model, data.validation, data.validationCount, width, height, scoreKind);
+    if (options.signal?.aborted) return 'cancelled';
+
+    emit({ type: 'phase', phase: 'saving', message: 'writing results' });
+    const thresholds = computeThresholds(experiment.evaluation.threshold, validationScores, testScores, data.testLabels);
+    const chosen = chooseThreshold(thresholds, experiment.evaluation.threshold.strategy);
+    const point = operatingPoint(confusionAt(testScores, data.testLabels, chosen.value), chosen.value);
+    const means = meanByLabel(testScores, data.testLabels);
+    writeScores(runDir, {
+      formatVersion: RUN_FORMAT_VERSION, count: data.testCount, score: scoreKind, validationCount: data.validationCount, hasClasses: true,
+    }, testScores, validationScores, data.testLabels, data.testClasses);
+    writeSampleGrid(runDir, model, data, testScores, experiment.evaluation.samples, experiment.seed);
+    await saveModel(model, path.join(runDir, RUN_FILES.model));
+
+    const best = trained.history.reduce((b, m) => (m.valLoss < b.valLoss ? m : b), trained.history[0]);
+    const summary: RunSummary = {
+      formatVersion: RUN_FORMAT_VERSION,
+      runId: status.runId,
+      experimentName: experiment.name,
+      testCount: data.testCount,
+      anomalyCount: point.tp + point.fn,
+      auroc: rocAuc(testScores, data.testLabels),
+      averagePrecision: averagePrecision(testScores, data.testLabels),
+      meanScoreNormal: means.normal,
+      meanScoreAnomalous: means.anomalous,
+      scoreRatio: means.ratio,
+      thresholds,
+      chosen: chosen.strategy,
+      operatingPoint: point,
+      epochsRun: trained.history.length,
+      bestEpoch: trained.bestEpoch ?? best?.epoch ?? 0,
+      stoppedEarly: trained.stoppedEarly,
+      trainSeconds,
+      totalSeconds: (Date.now() - startedAt) / 1000,
+      backend,
+    };
+    // summary.json is written last of the results: with status completed, it marks a whole run.
+    writeJsonAtomic(path.join(runDir, RUN_FILES.summary), summary);
+    return summary;
+  } finally {
+    model.dispose();
+    if (tf.memory().numTensors > 1000) emit({ type: 'log', level: 'warn', message: `${tf.memory().numTensors} tensors still allocated` });
+  }
+}
+
+/** Seeded random picks from each group, plus the highest-scoring normals and lowest-scoring anomalies (where a threshold errs). */
+function writeSampleGrid(runDir: string, model: Parameters<typeof reconstruct>[0], data: PreparedData, scores: Float32Array, perGroup: number, seed: number): void {
+  const pixels = data.width * data.height;
+  const rng = rngFor(seed, 'samples');
+  const samples: SampleEntry[] = [];
+  for (const group of ['normal', 'anomalous'] as const) {
+    const members: number[] = [];
+    for (let i = 0; i < data.testCount; i++) if ((data.testLabels[i] === 1) === (group === 'anomalous')) members.push(i);
+    const picked = rng.sample(members.length, perGroup);
+    for (const p of picked) {
+      const index = members[p];
+      samples.push({ index, group, label: data.testClasses[index], score: scores[index] });
+    }
+  }
+  const indices = samples.map((s) => s.index);
+  const recon = reconstruct(model, data.testInput, indices, data.width, data.height);
+  const out = new Float32Array(samples.length * 4 * pixels);
+  samples.forEach((s, k) => {
+    const base = k * 4 * pixels;
+    const original = data.testOriginal.subarray(s.index * pixels, (s.index + 1) * pixels);
+    const input = data.testInput.subarray(s.index * pixels, (s.index + 1) * pixels);
+    const reconstruction = recon.subarray(k * pixels, (k + 1) * pixels);
+    out.set(original, base);
+    out.set(input, base + pixels);
+    out.set(reconstruction, base + 2 * pixels);
+    for (let i = 0; i < pixels; i++) out[base + 3 * pixels + i] = Math.abs(input[i] - reconstruction[i]);
+  });
+  const header: SamplesHeader = {
+    formatVersion: RUN_FORMAT_VERSION, width: data.width, height: data.height,
+    planes: ['original', 'input', 'reconstruction', 'difference'], samples,
+  };
+  writeSamples(runDir, header, out);
+}
+
+export { InputError as RunInputError };
+export function isInputError(err: unknown): err is InputError {
+  return err instanceof InputError;
+}

@@ -1,0 +1,52 @@
+// Child-process entry (dist/worker.js): one run per process. The extension host forks it with
+// an IPC channel, sends `run`, receives typed events, and may send `cancel`.
+import * as path from 'node:path';
+import { assertNever, HostToWorker, RunEvent, WorkerToHost } from '../core/protocol';
+import { runExperiment } from '../engine/run';
+
+function send(message: WorkerToHost): void {
+  process.send?.(message);
+}
+
+function exit(code: number): void {
+  send({ type: 'exit', code });
+  // Let the IPC channel flush before leaving.
+  process.disconnect?.();
+  setTimeout(() => process.exit(code), 50).unref();
+}
+
+const controller = new AbortController();
+let running = false;
+
+process.on('message', (raw: HostToWorker) => {
+  switch (raw.type) {
+    case 'run': {
+      if (running) return;
+      running = true;
+      const emit = (event: RunEvent) => send({ type: 'event', event });
+      runExperiment(raw.request, { onEvent: emit, signal: controller.signal, wasmDir: path.join(__dirname, 'wasm') })
+        .then((outcome) => exit(outcome.state === 'completed' ? 0 : outcome.state === 'cancelled' ? 130 : 2))
+        .catch((err: unknown) => {
+          // Failed before the run folder existed (bad input): nothing was written.
+          emit({ type: 'failed', error: err instanceof Error ? err.message : String(err) });
+          exit(1);
+        });
+      break;
+    }
+    case 'cancel':
+      controller.abort();
+      if (!running) exit(130);
+      break;
+    default:
+      assertNever(raw, 'host message');
+  }
+});
+
+// The host went away (window closed, extension host crashed): stop training, leave a clean folder.
+process.on('disconnect', () => controller.abort());
+
+if (!process.send) {
+  process.stderr.write('dist/worker.js is started by the extension over an IPC channel; use the aelab CLI instead.\n');
+  process.exit(1);
+}
+send({ type: 'ready' });
