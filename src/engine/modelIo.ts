@@ -15,7 +15,7 @@ export async function saveModel(model: tfl.LayersModel, dir: string): Promise<vo
   await model.save(tf.io.withSaveHandler(async (artifacts) => {
     const weightData = artifacts.weightData;
     const buffers = weightData === undefined ? [] : Array.isArray(weightData) ? weightData : [weightData];
-    const bytes = Buffer.concat(buffers.map((b) => Buffer.from(b)));
+    const bytes = concatBytes(buffers.map((b) => new Uint8Array(b)));
     fs.writeFileSync(path.join(tmp, WEIGHTS_FILE), bytes);
     const modelJson = {
       format: artifacts.format,
@@ -37,7 +37,17 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
     weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   };
   const weightSpecs = modelJson.weightsManifest.flatMap((g) => g.weights);
-  const bytes = Buffer.concat(modelJson.weightsManifest.flatMap((g) => g.paths).map((p) => fs.readFileSync(path.join(dir, p))));
-  const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const bytes = concatBytes(modelJson.weightsManifest.flatMap((g) => g.paths).map((p) => new Uint8Array(fs.readFileSync(path.join(dir, p)))));
+  const weightData = bytes.buffer;
   return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
+  }
+  return out;
 }

@@ -2,6 +2,7 @@
 // split (normal classes only), optional training contamination, and a test set with injected
 // anomalies and ground-truth labels. Pure typed-array work; every random choice is seeded.
 import type { ResolvedExperiment } from '../core/experiment.generated';
+import { InputError } from '../core/errors';
 import { rngFor } from '../core/rng';
 import type { Dataset } from './datasets';
 import { chooseCorrupted, corruptImages } from './corruption';
@@ -28,8 +29,6 @@ export interface PreparedData {
   trainContaminated: number;
 }
 
-/** Raised for input problems found while preparing data: the run folder is not created. */
-export class InputError extends Error {}
 
 function gather(images: Float32Array, pixels: number, indices: ArrayLike<number>): Float32Array {
   const out = new Float32Array(indices.length * pixels);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendPreference, RunEvent, RunRequest } from '../core/protocol';
 import { RUN_FORMAT_VERSION, RUN_FILES, RunStatusFile, RunSummary, SampleEntry, SamplesHeader } from '../core/runFormat';
-import { appendMetrics, experimentRunsDir, newRunId, writeJsonAtomic, writeSamples, writeScores } from '../core/runFolder';
+import { appendMetrics, encodeTestImages, experimentRunsDir, newRunId, writeJsonAtomic, writeSamples, writeScores } from '../core/runFolder';
 import { computeThresholds, chooseThreshold } from '../core/thresholds';
 import { averagePrecision, confusionAt, meanByLabel, operatingPoint, rocAuc } from '../core/metrics';
 import { rngFor } from '../core/rng';
@@ -17,9 +17,9 @@ import { buildModel } from './models';
 import { trainAutoencoder } from './train';
 import { reconstruct, scoreImages } from './score';
 import { saveModel } from './modelIo';
-import { InputError, PreparedData, prepareData } from './prepareData';
+import { PreparedData, prepareData } from './prepareData';
 
-export { InputError } from './prepareData';
+export { InputError } from '../core/errors';
 
 export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
@@ -145,9 +145,14 @@ async function trainAndEvaluate(
     const chosen = chooseThreshold(thresholds, experiment.evaluation.threshold.strategy);
     const point = operatingPoint(confusionAt(testScores, data.testLabels, chosen.value), chosen.value);
     const means = meanByLabel(testScores, data.testLabels);
+    // Every test image with its reconstruction, as bytes: the panels can show any of them.
+    const allIndices = Array.from({ length: data.testCount }, (_, i) => i);
+    const reconstructions = reconstruct(model, data.testInput, allIndices, width, height);
+    const testImages = encodeTestImages(data.testCount, width * height, data.testOriginal, data.testInput, reconstructions);
     writeScores(runDir, {
       formatVersion: RUN_FORMAT_VERSION, count: data.testCount, score: scoreKind, validationCount: data.validationCount, hasClasses: true,
-    }, testScores, validationScores, data.testLabels, data.testClasses);
+      images: { width, height, planes: ['original', 'input', 'reconstruction'] },
+    }, testScores, validationScores, data.testLabels, data.testClasses, testImages);
     writeSampleGrid(runDir, model, data, testScores, experiment.evaluation.samples, experiment.seed);
     await saveModel(model, path.join(runDir, RUN_FILES.model));
 
@@ -214,9 +219,4 @@ function writeSampleGrid(runDir: string, model: Parameters<typeof reconstruct>[0
     planes: ['original', 'input', 'reconstruction', 'difference'], samples,
   };
   writeSamples(runDir, header, out);
-}
-
-export { InputError as RunInputError };
-export function isInputError(err: unknown): err is InputError {
-  return err instanceof InputError;
 }

@@ -5,13 +5,14 @@ import { assertNever, HostToWorker, RunEvent, WorkerToHost } from '../core/proto
 import { runExperiment } from '../engine/run';
 
 function send(message: WorkerToHost): void {
-  process.send?.(message);
+  // After the host is gone the channel is closed: sending would throw ERR_IPC_CHANNEL_CLOSED.
+  if (process.connected) process.send?.(message);
 }
 
 function exit(code: number): void {
   send({ type: 'exit', code });
   // Let the IPC channel flush before leaving.
-  process.disconnect?.();
+  if (process.connected) process.disconnect?.();
   setTimeout(() => process.exit(code), 50).unref();
 }
 

@@ -1,0 +1,140 @@
+// Seeded image corruption: how anomalies are injected into the test set (and, optionally, how the
+// training set is contaminated). Works in place on flat [0, 1] image arrays; every random draw
+// comes from the Rng passed in, so a seed reproduces the same corrupted pixels.
+import { InputError } from '../core/errors';
+import type { CorruptionType } from '../core/experiment.generated';
+import type { Rng } from '../core/rng';
+
+/** One line per type, for docs and UI; also the source of CORRUPTION_TYPES (so none is missed). */
+export const CORRUPTION_DESCRIPTIONS: Readonly<Record<CorruptionType, string>> = {
+  gaussian: 'adds N(0, level²) noise to every pixel (level = standard deviation), clipped to [0, 1]',
+  'salt-and-pepper': 'sets each pixel, with probability level, to 0 or 1 (half each)',
+  speckle: 'multiplicative noise x + x·N(0, level²): changes only the strokes, not the black background',
+  uniform: 'adds U(-level, level) noise to every pixel, clipped to [0, 1]',
+  occlusion: 'paints one white (1) square of side round(level × image side), at least 1 px, at a random place',
+  blur: 'Gaussian blur with sigma = level pixels (separable, edges clamped)',
+};
+
+export const CORRUPTION_TYPES = Object.keys(CORRUPTION_DESCRIPTIONS) as readonly CorruptionType[];
+
+/** The value an occlusion block is painted with: white, a visible anomaly on MNIST's black background. */
+export const OCCLUSION_VALUE = 1;
+
+/**
+ * Marks exactly round(count * fraction) of `count` items (1 = chosen), picked by `rng`.
+ */
+export function chooseCorrupted(count: number, fraction: number, rng: Rng): Uint8Array {
+  if (!(fraction >= 0 && fraction <= 1)) throw new InputError(`corruption fraction must be between 0 and 1, found ${fraction}`);
+  const mask = new Uint8Array(count);
+  for (const i of rng.sample(count, Math.round(count * fraction))) mask[i] = 1;
+  return mask;
+}
+
+const clip01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
+
+/**
+ * Corrupts, in place, the images at `indices` (image i is images[i*w*h .. (i+1)*w*h)). Values end
+ * in [0, 1]. Level 0 leaves images unchanged. The rng is drawn from in `indices` order.
+ */
+export function corruptImages(
+  images: Float32Array, indices: ArrayLike<number>, type: CorruptionType, level: number,
+  rng: Rng, width: number, height: number,
+): void {
+  if (!(level >= 0) || !Number.isFinite(level)) throw new InputError(`corruption level must be a number >= 0, found ${level}`);
+  if ((type === 'salt-and-pepper' || type === 'occlusion') && level > 1) {
+    throw new InputError(`corruption level for ${type} is a fraction (${type === 'occlusion' ? 'of the image side' : 'of pixels'}): it must be at most 1, found ${level}`);
+  }
+  const pixels = width * height;
+  const imageCount = Math.floor(images.length / pixels);
+  const corruptOne = corrupterFor(type, level, rng, width, height);
+  for (let k = 0; k < indices.length; k++) {
+    const index = indices[k];
+    if (!Number.isInteger(index) || index < 0 || index >= imageCount) {
+      throw new RangeError(`image index ${index} is outside the ${imageCount} images`);
+    }
+    if (level === 0) continue;
+    corruptOne(images.subarray(index * pixels, (index + 1) * pixels));
+  }
+}
+
+type ImageCorrupter = (image: Float32Array) => void;
+
+function corrupterFor(type: CorruptionType, level: number, rng: Rng, width: number, height: number): ImageCorrupter {
+  switch (type) {
+    case 'gaussian':
+      return (image) => {
+        for (let p = 0; p < image.length; p++) image[p] = clip01(image[p] + level * rng.normal());
+      };
+    case 'salt-and-pepper':
+      return (image) => {
+        for (let p = 0; p < image.length; p++) {
+          if (rng.next() < level) image[p] = rng.next() < 0.5 ? 0 : 1;
+        }
+      };
+    case 'speckle':
+      return (image) => {
+        for (let p = 0; p < image.length; p++) image[p] = clip01(image[p] * (1 + level * rng.normal()));
+      };
+    case 'uniform':
+      return (image) => {
+        for (let p = 0; p < image.length; p++) image[p] = clip01(image[p] + level * (2 * rng.next() - 1));
+      };
+    case 'occlusion': {
+      const side = Math.max(1, Math.round(level * Math.min(width, height)));
+      return (image) => {
+        const x0 = rng.int(width - side + 1);
+        const y0 = rng.int(height - side + 1);
+        for (let y = y0; y < y0 + side; y++) image.fill(OCCLUSION_VALUE, y * width + x0, y * width + x0 + side);
+      };
+    }
+    case 'blur': {
+      const kernel = gaussianKernel(level);
+      const scratch = new Float32Array(width * height);
+      return (image) => blurInPlace(image, scratch, kernel, width, height);
+    }
+    default: {
+      const unknownType: never = type;
+      throw new InputError(`unknown corruption type ${String(unknownType)}`);
+    }
+  }
+}
+
+/** Normalised 1-D Gaussian weights, radius ceil(3 sigma) (>99.7% of the mass). */
+export function gaussianKernel(sigma: number): Float64Array {
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const weights = new Float64Array(2 * radius + 1);
+  let sum = 0;
+  for (let i = -radius; i <= radius; i++) {
+    const w = Math.exp(-(i * i) / (2 * sigma * sigma));
+    weights[i + radius] = w;
+    sum += w;
+  }
+  for (let i = 0; i < weights.length; i++) weights[i] /= sum;
+  return weights;
+}
+
+/** Separable blur: rows into `scratch`, then columns back into `image`; out-of-image pixels repeat the edge. */
+function blurInPlace(image: Float32Array, scratch: Float32Array, kernel: Float64Array, width: number, height: number): void {
+  const radius = (kernel.length - 1) / 2;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      let acc = 0;
+      for (let k = -radius; k <= radius; k++) {
+        const xx = x + k < 0 ? 0 : x + k >= width ? width - 1 : x + k;
+        acc += kernel[k + radius] * image[row + xx];
+      }
+      scratch[row + x] = acc;
+    }
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let acc = 0;
+      for (let k = -radius; k <= radius; k++) {
+        const yy = y + k < 0 ? 0 : y + k >= height ? height - 1 : y + k;
+        acc += kernel[k + radius] * scratch[yy * width + x];
+      }
+      image[y * width + x] = clip01(acc);
+    }
+  }
+}

@@ -1,0 +1,237 @@
+// The training loop. Custom rather than model.fit: batches come straight from one Float32Array,
+// shuffling follows the experiment seed, batch norm runs in training mode only for the update
+// step, and the loop yields to the event loop between batches so progress and cancel messages
+// flow while it runs.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { ResolvedTrainingConfig } from '../core/experiment.generated';
+import { assertNever } from '../core/protocol';
+import { rngFor } from '../core/rng';
+import type { EpochMetrics } from '../core/runFormat';
+import { lossFunction, type LossFunction } from './losses';
+import { applyModel } from './models';
+
+export interface TrainingData {
+  /** trainCount images of width x height, row-major, values in [0, 1]. */
+  train: Float32Array;
+  trainCount: number;
+  validation: Float32Array;
+  validationCount: number;
+  width: number;
+  height: number;
+}
+
+export interface BatchProgress {
+  epoch: number; // 1-based
+  epochs: number;
+  batch: number; // 1-based
+  batches: number;
+  loss: number;
+}
+
+export interface TrainOptions {
+  seed: number;
+  signal?: AbortSignal;
+  /** At most about every BATCH_REPORT_MS, and always for the last batch of an epoch. */
+  onBatch?: (e: BatchProgress) => void;
+  onEpoch?: (m: EpochMetrics & { epochs: number }) => void;
+}
+
+export interface TrainResult {
+  history: EpochMetrics[];
+  /** With early stopping: its best epoch (whose weights restoreBest puts back); else the lowest validation loss. */
+  bestEpoch?: number;
+  stoppedEarly: boolean;
+  cancelled: boolean;
+}
+
+const BATCH_REPORT_MS = 100;
+const VALIDATION_BATCH = 256;
+
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function makeOptimizer(cfg: ResolvedTrainingConfig): { optimizer: tf.Optimizer; disposeOptimizer: () => void } {
+  const plain = (optimizer: tf.Optimizer) => ({ optimizer, disposeOptimizer: () => optimizer.dispose() });
+  switch (cfg.optimizer) {
+    case 'adam': return plain(tf.train.adam(cfg.learningRate));
+    case 'sgd': {
+      if (cfg.momentum === 0) return plain(tf.train.sgd(cfg.learningRate));
+      const optimizer = tf.train.momentum(cfg.learningRate, cfg.momentum);
+      return {
+        optimizer,
+        disposeOptimizer: () => {
+          optimizer.dispose();
+          // MomentumOptimizer.dispose (tfjs 4.22) skips its SGD base's, leaking the learning-rate scalar.
+          tf.SGDOptimizer.prototype.dispose.call(optimizer);
+        },
+      };
+    }
+    default: return assertNever(cfg.optimizer, 'optimizer');
+  }
+}
+
+/**
+ * Mean loss over `count` images in inference mode, in batches. Undefined if cancelled meanwhile.
+ */
+async function evaluateLoss(
+  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, loss: LossFunction, signal?: AbortSignal,
+): Promise<number | undefined> {
+  const pixels = width * height;
+  let sum = 0;
+  for (let start = 0; start < count; start += VALIDATION_BATCH) {
+    if (signal?.aborted) return undefined;
+    const n = Math.min(VALIDATION_BATCH, count - start);
+    const batchLoss = tf.tidy(() => {
+      const x = tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, height, width, 1]);
+      return loss(x, applyModel(model, x, false));
+    });
+    sum += (await batchLoss.data())[0] * n;
+    batchLoss.dispose();
+    await nextTick();
+  }
+  return sum / count;
+}
+
+/** Batch losses weighted by batch size, summed on the backend so batches need not be read back. */
+class LossSum {
+  private sum: tf.Scalar = tf.scalar(0);
+
+  add(batchLoss: tf.Scalar, count: number): void {
+    const previous = this.sum;
+    this.sum = tf.tidy(() => tf.add(previous, tf.mul(batchLoss, count)));
+    previous.dispose();
+  }
+
+  async read(): Promise<number> {
+    return (await this.sum.data())[0];
+  }
+
+  dispose(): void {
+    this.sum.dispose();
+  }
+}
+
+/** Copies of every weight (moving statistics too); the model's own tensors change as it trains. */
+function snapshot(model: tfl.LayersModel): tf.Tensor[] {
+  return tf.tidy(() => model.getWeights().map((w) => tf.clone(w)));
+}
+
+/**
+ * Trains `model` in place on data.train, reporting validation loss per epoch. Early stopping (if
+ * configured) stops once validation loss has not improved by more than minDelta for `patience`
+ * epochs; with restoreBest the best epoch's weights are put back at the end (also when all epochs
+ * ran). Cancelling returns promptly, after the current batch, with the epochs completed so far.
+ */
+export async function trainAutoencoder(
+  model: tfl.LayersModel, data: TrainingData, cfg: ResolvedTrainingConfig, opts: TrainOptions,
+): Promise<TrainResult> {
+  const { width, height, trainCount } = data;
+  const pixels = width * height;
+  if (trainCount < 1) throw new Error('no training images');
+  if (data.train.length < trainCount * pixels) throw new Error(`training data holds ${data.train.length / pixels} images, expected ${trainCount}`);
+  if (data.validation.length < data.validationCount * pixels) {
+    throw new Error(`validation data holds ${data.validation.length / pixels} images, expected ${data.validationCount}`);
+  }
+
+  const loss = lossFunction(cfg);
+  const batchSize = Math.max(1, Math.min(cfg.batchSize, trainCount));
+  const batches = Math.ceil(trainCount / batchSize);
+  const order = Uint32Array.from({ length: trainCount }, (_, i) => i);
+  const shuffle = rngFor(opts.seed, 'shuffle');
+  // Reused for every batch; each batch tensor is disposed before the buffer is refilled (the cpu
+  // backend keeps a reference to the array it was given rather than a copy).
+  const batchBuffer = new Float32Array(batchSize * pixels);
+  // LayerVariable.read() is the tf.Variable itself; naming them keeps the optimizer off any other
+  // model's variables that happen to be alive.
+  const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+
+  const history: EpochMetrics[] = [];
+  const stopping = cfg.earlyStopping;
+  let best = Infinity;
+  let bestEpoch: number | undefined;
+  let bestWeights: tf.Tensor[] | undefined;
+  let epochsWithoutImprovement = 0;
+  let stoppedEarly = false;
+  const { optimizer, disposeOptimizer } = makeOptimizer(cfg);
+  let lossSum: LossSum | undefined;
+  const result = (cancelled: boolean): TrainResult => ({ history, bestEpoch, stoppedEarly, cancelled });
+
+  try {
+    for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
+      const epochStart = performance.now();
+      shuffle.shuffle(order);
+      lossSum = new LossSum();
+      let lastReport = -Infinity;
+      for (let batch = 0; batch < batches; batch++) {
+        if (opts.signal?.aborted) return result(true);
+        const start = batch * batchSize;
+        const n = Math.min(batchSize, trainCount - start);
+        for (let i = 0; i < n; i++) {
+          const image = order[start + i];
+          batchBuffer.set(data.train.subarray(image * pixels, (image + 1) * pixels), i * pixels);
+        }
+        const x = tf.tensor4d(batchBuffer.subarray(0, n * pixels), [n, height, width, 1]);
+        let cost: tf.Scalar;
+        try {
+          cost = tf.tidy(() => {
+            const value = optimizer.minimize(() => loss(x, applyModel(model, x, true)), true, trainable);
+            if (!value) throw new Error('the optimizer returned no loss');
+            return value;
+          });
+        } finally {
+          x.dispose();
+        }
+        lossSum.add(cost, n);
+
+        const last = batch === batches - 1;
+        const now = performance.now();
+        if (opts.onBatch && (last || now - lastReport >= BATCH_REPORT_MS)) {
+          lastReport = now;
+          opts.onBatch({ epoch, epochs: cfg.epochs, batch: batch + 1, batches, loss: (await cost.data())[0] });
+        }
+        cost.dispose();
+        await nextTick();
+      }
+      const trainLoss = (await lossSum.read()) / trainCount;
+      lossSum.dispose();
+      lossSum = undefined;
+
+      // No validation images (prepareData always keeps at least one): fall back to the training loss.
+      const valLoss = data.validationCount > 0
+        ? await evaluateLoss(model, data.validation, data.validationCount, width, height, loss, opts.signal)
+        : trainLoss;
+      if (valLoss === undefined) return result(true);
+      const metrics: EpochMetrics = { epoch, trainLoss, valLoss, seconds: (performance.now() - epochStart) / 1000 };
+      history.push(metrics);
+
+      if (stopping) {
+        if (valLoss < best - stopping.minDelta) {
+          best = valLoss;
+          bestEpoch = epoch;
+          epochsWithoutImprovement = 0;
+          if (stopping.restoreBest) {
+            tf.dispose(bestWeights);
+            bestWeights = snapshot(model);
+          }
+        } else {
+          epochsWithoutImprovement++;
+        }
+      } else if (valLoss < best) {
+        best = valLoss;
+        bestEpoch = epoch;
+      }
+      opts.onEpoch?.({ ...metrics, epochs: cfg.epochs });
+
+      if (stopping && epochsWithoutImprovement >= stopping.patience) {
+        stoppedEarly = epoch < cfg.epochs;
+        break;
+      }
+    }
+    if (bestWeights && bestEpoch !== history.at(-1)?.epoch) model.setWeights(bestWeights);
+    return result(false);
+  } finally {
+    tf.dispose(bestWeights);
+    lossSum?.dispose();
+    disposeOptimizer();
+  }
+}

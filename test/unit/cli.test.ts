@@ -1,0 +1,88 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EXIT, main } from '../../src/cli/main';
+
+interface Captured { code: number; out: string; err: string }
+
+async function aelab(cwd: string, ...argv: string[]): Promise<Captured> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s), interactive: false, cwd });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const TINY = `# a tiny experiment
+name: cli-tiny
+seed: 3
+data:
+  trainLimit: 300
+  testLimit: 100
+corruption: { fraction: 0.2, level: 0.5 }
+model: { architecture: fcn-simple }
+training: { epochs: 3, batchSize: 50 }
+`;
+
+describe('aelab CLI', function () {
+  this.timeout(120_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-cli-'));
+  fs.writeFileSync(path.join(dir, 'tiny.aelab.yaml'), TINY);
+  fs.writeFileSync(path.join(dir, 'bad.aelab.yaml'), 'name: bad\ntraining:\n  epochs: 0\n  optimiser: adam\n');
+
+  it('validate: ok files exit 0, problems print as file:line:col and exit 1', async () => {
+    const ok = await aelab(dir, 'validate', 'tiny.aelab.yaml');
+    assert.equal(ok.code, EXIT.ok);
+    assert.match(ok.out, /tiny\.aelab\.yaml: ok/);
+    const bad = await aelab(dir, 'validate', 'bad.aelab.yaml', 'tiny.aelab.yaml');
+    assert.equal(bad.code, EXIT.invalidInput);
+    assert.match(bad.err, /bad\.aelab\.yaml:3:11: .*epochs/);
+    assert.match(bad.err, /bad\.aelab\.yaml:4:3: .*optimiser/);
+  });
+
+  it('run with --set overrides trains, prints the summary, and show/list read the run back', async () => {
+    const res = await aelab(dir, 'run', 'tiny.aelab.yaml', '--set', 'training.epochs=1', '--runs-dir', 'runs');
+    assert.equal(res.code, EXIT.ok, res.err);
+    assert.match(res.out, /epoch 1\/1 /);
+    assert.doesNotMatch(res.out, /epoch 2\//);
+    assert.match(res.out, /AUROC \d\.\d{4}/);
+    assert.match(res.out, /TP \d+/);
+    assert.match(res.out, /precision \d\.\d{4}\s+recall \d\.\d{4}\s+F1 \d\.\d{4}/);
+    const runDir = /run folder: (.*)$/m.exec(res.out)?.[1] ?? '';
+    assert.ok(fs.existsSync(path.join(runDir, 'summary.json')));
+    const runId = path.basename(runDir);
+
+    const show = await aelab(dir, 'show', runId, '--runs-dir', 'runs');
+    assert.equal(show.code, EXIT.ok, show.err);
+    assert.match(show.out, new RegExp(`run ${runId}\\s+completed`));
+    assert.match(show.out, /fcn-simple, mse loss/);
+
+    const list = await aelab(dir, 'list', '--runs-dir', 'runs');
+    assert.equal(list.code, EXIT.ok);
+    assert.match(list.out, /cli-tiny \(tiny\.aelab\.yaml\)\s+1 run\(s\)/);
+    assert.match(list.out, /bad\.aelab\.yaml\s+invalid/);
+  });
+
+  it('invalid input exits 1 and writes nothing', async () => {
+    const res = await aelab(dir, 'run', 'bad.aelab.yaml', '--runs-dir', 'runs-bad');
+    assert.equal(res.code, EXIT.invalidInput);
+    assert.ok(!fs.existsSync(path.join(dir, 'runs-bad')));
+    const badSet = await aelab(dir, 'run', 'tiny.aelab.yaml', '--set', 'training.epochs=zero', '--runs-dir', 'runs-bad');
+    assert.equal(badSet.code, EXIT.invalidInput);
+    assert.match(badSet.err, /--set/);
+    assert.ok(!fs.existsSync(path.join(dir, 'runs-bad')));
+    const missing = await aelab(dir, 'run', 'nope.aelab.yaml');
+    assert.equal(missing.code, EXIT.invalidInput);
+    const idx = await aelab(dir, 'run', 'tiny.aelab.yaml', '--set', 'data.dataset=idx', '--set',
+      'data.files={trainImages: a.idx, trainLabels: b.idx, testImages: c.idx, testLabels: d.idx}', '--runs-dir', 'runs-bad');
+    assert.equal(idx.code, EXIT.invalidInput, idx.err);
+    assert.match(idx.err, /a\.idx/);
+    assert.ok(!fs.existsSync(path.join(dir, 'runs-bad')));
+  });
+
+  it('unknown commands and options are usage errors', async () => {
+    assert.equal((await aelab(dir, 'frobnicate')).code, EXIT.invalidInput);
+    assert.equal((await aelab(dir, 'run', 'tiny.aelab.yaml', '--bogus')).code, EXIT.invalidInput);
+    assert.equal((await aelab(dir, 'run', 'tiny.aelab.yaml', '--backend', 'gpu')).code, EXIT.invalidInput);
+  });
+});

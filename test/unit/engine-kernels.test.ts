@@ -1,0 +1,377 @@
+// aelab's tfjs kernels against the stock cpu backend, and backend selection.
+// Each case runs the same op, on the same data, on 'cpu' with stock kernels (the reference) and on
+// 'wasm' with aelab's kernels installed, and compares within 1e-4 of the reference's magnitude.
+import { strict as assert } from 'node:assert';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core's Node entry registers no gradients; tfjs-layers' bundle registers them all (as in the app).
+import '@tensorflow/tfjs-layers';
+import { initBackend, tfjsVersion } from '../../src/engine/backend';
+import { aelabKernelNames, installedKernels, installKernels, uninstallKernels } from '../../src/engine/kernels';
+
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
+type Shape4 = [number, number, number, number];
+
+interface Out {
+  shape: number[];
+  values: Float32Array;
+}
+
+/** Deterministic values in [-1, 1). */
+function data(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    out[i] = (s / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+function tensor(shape: number[], seed: number): tf.Tensor {
+  return tf.tensor(data(shape.reduce((a, b) => a * b, 1), seed), shape);
+}
+
+async function on(backend: 'cpu' | 'wasm', f: () => tf.Tensor | tf.Tensor[]): Promise<Out[]> {
+  await tf.setBackend(backend);
+  const outs = tf.tidy(() => {
+    const r = f();
+    return Array.isArray(r) ? r : [r];
+  });
+  const res = outs.map((t) => ({ shape: t.shape, values: (t.dataSync() as Float32Array).slice() }));
+  tf.dispose(outs);
+  return res;
+}
+
+function assertClose(actual: Out[], expected: Out[], what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: number of outputs`);
+  expected.forEach((e, i) => {
+    const a = actual[i];
+    assert.deepEqual(a.shape, e.shape, `${what} output ${i}: shape`);
+    let scale = 1;
+    for (const v of e.values) scale = Math.max(scale, Math.abs(v));
+    let worst = 0;
+    let at = -1;
+    for (let j = 0; j < e.values.length; j++) {
+      const d = Math.abs(a.values[j] - e.values[j]);
+      if (!(d <= worst)) { worst = d; at = j; }
+    }
+    assert.ok(worst <= 1e-4 * scale, `${what} output ${i}: max |diff| ${worst} at ${at} (wasm ${a.values[at]}, cpu ${e.values[at]}) > ${1e-4 * scale}`);
+  });
+}
+
+/** The op on stock cpu (reference) vs wasm with aelab's kernels. */
+async function compareWasmToCpu(what: string, f: () => tf.Tensor | tf.Tensor[]): Promise<void> {
+  uninstallKernels('cpu');
+  const expected = await on('cpu', f);
+  installKernels('wasm');
+  const actual = await on('wasm', f);
+  assertClose(actual, expected, what);
+}
+
+function convOutShape(x: Shape4, filter: Shape4, strides: number | [number, number], pad: Pad): Shape4 {
+  return tf.backend_util.computeConv2DInfo(x, filter, strides, 1, pad, undefined, false, 'channelsLast').outShape;
+}
+
+const convCases: Array<{ x: Shape4; filter: Shape4; strides: number | [number, number]; pad: Pad }> = [
+  { x: [1, 7, 9, 1], filter: [3, 3, 1, 4], strides: 2, pad: 'same' },
+  { x: [3, 8, 5, 3], filter: [2, 3, 3, 5], strides: 1, pad: 'valid' },
+  { x: [3, 11, 10, 4], filter: [5, 5, 4, 2], strides: [2, 1], pad: 'same' },
+  { x: [2, 9, 7, 3], filter: [3, 3, 3, 6], strides: 2, pad: 'valid' },
+  { x: [3, 6, 7, 2], filter: [3, 3, 2, 3], strides: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  { x: [1, 10, 10, 3], filter: [4, 4, 3, 8], strides: 2, pad: 'same' },
+  { x: [2, 5, 5, 1], filter: [3, 3, 1, 1], strides: 1, pad: 1 },
+  { x: [3, 28, 28, 1], filter: [3, 3, 1, 16], strides: 2, pad: 'same' },
+  { x: [3, 14, 14, 16], filter: [3, 3, 16, 32], strides: 2, pad: 'same' },
+];
+
+const label = (c: (typeof convCases)[number]) => `x [${c.x}] filter [${c.filter}] strides ${JSON.stringify(c.strides)} pad ${JSON.stringify(c.pad)}`;
+
+describe('engine kernels (wasm vs stock cpu)', function () {
+  this.timeout(60000);
+
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  beforeEach(() => {
+    installKernels('wasm');
+    uninstallKernels('cpu');
+  });
+
+  after(async () => {
+    installKernels('cpu');
+    installKernels('wasm');
+    await tf.setBackend('wasm');
+  });
+
+  it('installs every aelab kernel on wasm, and stock wasm really lacks Conv2DBackpropFilter', async () => {
+    assert.deepEqual(installedKernels('wasm').sort(), aelabKernelNames('wasm').sort());
+    assert.deepEqual(aelabKernelNames('wasm').sort(), ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Tile', '_FusedMatMul']);
+    await tf.setBackend('wasm');
+    uninstallKernels('wasm');
+    try {
+      assert.throws(() => tf.tidy(() => tf.engine().runKernel('Conv2DBackpropFilter',
+        { x: tensor([1, 4, 4, 1], 1), dy: tensor([1, 2, 2, 1], 2) },
+        { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 1] })), /not registered/);
+    } finally {
+      installKernels('wasm');
+    }
+  });
+
+  describe('Conv2DBackpropFilter', () => {
+    for (const c of convCases) {
+      it(label(c), async () => {
+        const dyShape = convOutShape(c.x, c.filter, c.strides, c.pad);
+        await compareWasmToCpu('Conv2DBackpropFilter', () => tf.engine().runKernel('Conv2DBackpropFilter',
+          { x: tensor(c.x, 1), dy: tensor(dyShape, 2) },
+          { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter }) as tf.Tensor);
+      });
+    }
+  });
+
+  describe('Conv2DBackpropInput', () => {
+    for (const c of convCases) {
+      it(label(c), async () => {
+        const dyShape = convOutShape(c.x, c.filter, c.strides, c.pad);
+        await compareWasmToCpu('Conv2DBackpropInput', () => tf.engine().runKernel('Conv2DBackpropInput',
+          { dy: tensor(dyShape, 3), filter: tensor(c.filter, 4) },
+          { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x }) as tf.Tensor);
+      });
+    }
+  });
+
+  it('rejects NCHW and dilations other than 1 with a clear error', async () => {
+    await tf.setBackend('wasm');
+    const run = (attrs: tf.NamedAttrMap) => tf.tidy(() => tf.engine().runKernel('Conv2DBackpropFilter',
+      { x: tensor([1, 4, 4, 1], 1), dy: tensor([1, 2, 2, 1], 2) },
+      { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 1], ...attrs }));
+    assert.throws(() => run({ dataFormat: 'NCHW' }), /only NHWC/);
+    assert.throws(() => run({ dilations: 2 }), /only dilation 1/);
+  });
+
+  describe('gradients through tf.grads', () => {
+    const cases: Array<{ x: Shape4; filter: Shape4; strides: number; pad: 'same' | 'valid' }> = [
+      { x: [3, 9, 9, 1], filter: [3, 3, 1, 4], strides: 2, pad: 'same' },
+      { x: [1, 8, 7, 3], filter: [3, 3, 3, 5], strides: 1, pad: 'valid' },
+      { x: [2, 7, 7, 4], filter: [3, 3, 4, 3], strides: 2, pad: 'valid' },
+    ];
+    for (const c of cases) {
+      it(`conv2d ${label(c)}`, async () => {
+        const yShape = convOutShape(c.x, c.filter, c.strides, c.pad);
+        await compareWasmToCpu('grad conv2d', () => {
+          const r = tensor(yShape, 9);
+          const f = (x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad), r));
+          return tf.grads(f)([tensor(c.x, 5), tensor(c.filter, 6)]);
+        });
+      });
+      it(`conv2dTranspose (the transpose of ${label(c)})`, async () => {
+        // conv2dTranspose maps the conv output shape back to the conv input shape.
+        const inShape = convOutShape(c.x, c.filter, c.strides, c.pad);
+        await compareWasmToCpu('grad conv2dTranspose', () => {
+          const r = tensor(c.x, 10);
+          const f = (x: tf.Tensor, w: tf.Tensor) =>
+            tf.sum(tf.mul(tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, c.x, c.strides, c.pad), r));
+          return tf.grads(f)([tensor(inShape, 7), tensor(c.filter, 8)]);
+        });
+      });
+    }
+  });
+
+  describe('BatchMatMul', () => {
+    // "wide" favours the swapped form (a small), "tall" the direct form (b small); odd sizes.
+    const sizes: Array<[string, number, number, number]> = [['tiny', 5, 7, 3], ['wide', 63, 301, 197], ['tall', 199, 29, 65]];
+    for (const [name, m, k, n] of sizes) {
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          it(`${name} ${m}x${k}x${n} transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+            await compareWasmToCpu('matMul', () => {
+              const a = tensor(transposeA ? [k, m] : [m, k], 11);
+              const b = tensor(transposeB ? [n, k] : [k, n], 12);
+              // Twice with the same b: the second call may take the cached (direct) path.
+              return [tf.matMul(a, b, transposeA, transposeB), tf.matMul(a, b, transposeA, transposeB)];
+            });
+          });
+        }
+      }
+    }
+    const batched: Array<[string, number[], number[]]> = [
+      ['batched a, shared b', [3, 5, 7], [7, 4]],
+      ['batched a, shared b (rank 4)', [2, 3, 5, 7], [1, 7, 4]],
+      ['batched a and b', [3, 5, 7], [3, 7, 4]],
+      ['broadcast a over batched b', [5, 7], [3, 7, 4]],
+      ['broadcast a (batch 1) over batched b', [1, 5, 7], [3, 7, 4]],
+    ];
+    for (const [name, aShape, bShape] of batched) {
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          it(`${name} [${aShape}] x [${bShape}] transposeA=${transposeA} transposeB=${transposeB}`, async () => {
+            const ta = [...aShape];
+            const tb = [...bShape];
+            if (transposeA) [ta[ta.length - 2], ta[ta.length - 1]] = [ta[ta.length - 1], ta[ta.length - 2]];
+            if (transposeB) [tb[tb.length - 2], tb[tb.length - 1]] = [tb[tb.length - 1], tb[tb.length - 2]];
+            await compareWasmToCpu('batched matMul', () => tf.matMul(tensor(ta, 13), tensor(tb, 14), transposeA, transposeB));
+          });
+        }
+      }
+    }
+  });
+
+  describe('_FusedMatMul', () => {
+    const sizes: Array<[string, number, number, number]> = [['tiny', 4, 6, 3], ['wide', 64, 300, 200], ['tall', 200, 30, 64]];
+    for (const [name, m, k, n] of sizes) {
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          it(`${name} ${m}x${k}x${n} transposeA=${transposeA} transposeB=${transposeB}, relu+bias and linear`, async () => {
+            await compareWasmToCpu('fused matMul', () => {
+              const a = tensor(transposeA ? [k, m] : [m, k], 15);
+              const b = tensor(transposeB ? [n, k] : [k, n], 16);
+              const bias = tensor([n], 17);
+              return [
+                tf.fused.matMul({ a, b, transposeA, transposeB, bias, activation: 'relu' }),
+                tf.fused.matMul({ a, b, transposeA, transposeB }),
+              ];
+            });
+          });
+        }
+      }
+    }
+    for (const [name, m, k, n] of sizes.slice(1)) {
+      it(`${name}: every activation, bias shapes [n] and [1], batched a`, async () => {
+        await compareWasmToCpu('fused matMul activations', () => {
+          const a = tensor([m, k], 18);
+          const aT = tensor([k, m], 18);
+          const b = tensor([k, n], 19);
+          const bias = tensor([n], 20);
+          const bias1 = tensor([1], 21);
+          const alpha = tensor([n], 22);
+          const outs: tf.Tensor[] = [];
+          for (const activation of ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu'] as const) {
+            outs.push(tf.fused.matMul({ a, b, bias, activation, leakyreluAlpha: 0.1 }));
+            outs.push(tf.fused.matMul({ a: aT, b, transposeA: true, bias, activation, leakyreluAlpha: 0.1 }));
+          }
+          outs.push(tf.fused.matMul({ a, b, bias, activation: 'prelu', preluActivationWeights: alpha }));
+          outs.push(tf.fused.matMul({ a: aT, b, transposeA: true, bias: bias1, activation: 'relu' }));
+          outs.push(tf.fused.matMul({ a: tensor([3, m, k], 23), b, bias, activation: 'relu' }));
+          // Batched b: composed from the stock batched product, Add and Relu.
+          outs.push(tf.fused.matMul({ a: tensor([3, 5, k], 24), b: tensor([3, n, k], 25), transposeB: true, bias, activation: 'relu' }));
+          return outs;
+        });
+      });
+    }
+  });
+
+  describe('Tile', () => {
+    const cases: Array<[number[], number[]]> = [
+      [[1, 1, 1, 512], [1, 1, 64, 1]], [[2, 3], [3, 2]], [[5], [4]], [[2, 1, 3], [1, 5, 2]], [[3, 4, 1], [2, 1, 7]], [[2, 3], [1, 1]],
+    ];
+    for (const [shape, reps] of cases) {
+      it(`[${shape}] reps [${reps}], float32 / int32 / bool`, async () => {
+        await compareWasmToCpu('tile', () => {
+          const x = tensor(shape, 26);
+          return [tf.tile(x, reps), tf.cast(tf.tile(tf.cast(tf.mul(x, 100), 'int32'), reps), 'float32'),
+            tf.cast(tf.tile(tf.greater(x, 0), reps), 'float32')];
+        });
+      });
+    }
+  });
+
+  it('leaks no wasm tensors (every intermediate is released)', async () => {
+    await tf.setBackend('wasm');
+    const ops = () => {
+      const x = tensor([2, 9, 9, 3], 1);
+      const w = tensor([3, 3, 3, 4], 2);
+      const dy = tensor([2, 5, 5, 4], 3);
+      const conv = { strides: 2, pad: 'same', dataFormat: 'NHWC' } as const;
+      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...conv, filterShape: [3, 3, 3, 4] });
+      tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: w }, { ...conv, inputShape: [2, 9, 9, 3] });
+      for (const [m, k, n] of [[64, 300, 200], [200, 30, 64]]) {
+        for (const transposeA of [false, true]) {
+          for (const transposeB of [false, true]) {
+            const a = tensor(transposeA ? [k, m] : [m, k], 4);
+            const b = tensor(transposeB ? [n, k] : [k, n], 5);
+            tf.matMul(a, b, transposeA, transposeB);
+            tf.fused.matMul({ a, b, transposeA, transposeB, bias: tensor([n], 6), activation: 'relu' });
+            tf.fused.matMul({ a, b, transposeA, transposeB, bias: tensor([1], 6), activation: 'sigmoid' });
+          }
+        }
+      }
+      tf.tile(tensor([1, 1, 1, 8], 7), [1, 1, 4, 1]);
+    };
+    tf.tidy(ops);
+    const backendIds = tf.engine().backend.numDataIds();
+    const tensors = tf.memory().numTensors;
+    tf.tidy(ops);
+    assert.equal(tf.memory().numTensors, tensors, 'engine tensors');
+    assert.equal(tf.engine().backend.numDataIds(), backendIds, 'wasm backend data ids');
+  });
+
+  it('cpu: the aelab Conv2DBackpropFilter matches the stock cpu kernel', async () => {
+    for (const c of convCases.slice(0, 7)) {
+      const dyShape = convOutShape(c.x, c.filter, c.strides, c.pad);
+      const f = () => tf.engine().runKernel('Conv2DBackpropFilter',
+        { x: tensor(c.x, 1), dy: tensor(dyShape, 2) },
+        { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter }) as tf.Tensor;
+      uninstallKernels('cpu');
+      const expected = await on('cpu', f);
+      installKernels('cpu');
+      const actual = await on('cpu', f);
+      assertClose(actual, expected, `cpu ${label(c)}`);
+    }
+  });
+});
+
+describe('initBackend', function () {
+  this.timeout(30000);
+
+  it("'auto' picks wasm here (tfjs-node absent) and says why", async () => {
+    const logs: string[] = [];
+    const choice = await initBackend('auto', { log: (m) => logs.push(m) });
+    assert.equal(choice.name, 'wasm');
+    assert.equal(tf.getBackend(), 'wasm');
+    assert.match(choice.reason, /tfjs-node unavailable/);
+    assert.match(choice.reason, /WebAssembly/);
+    assert.ok(logs.some((l) => /tensorflow backend unavailable/.test(l)), logs.join('\n'));
+    assert.deepEqual(installedKernels('wasm').sort(), aelabKernelNames('wasm').sort());
+  });
+
+  it("leaves no Emscripten process handlers behind (they print minified glue on every crash)", () => {
+    const emscripten = (l: unknown) => /ExitStatus|throw reason/.test(String(l));
+    assert.equal(process.listeners('uncaughtException').filter(emscripten).length, 0);
+    assert.equal(process.listeners('unhandledRejection').filter(emscripten).length, 0);
+  });
+
+  it('is idempotent', async () => {
+    const first = await initBackend('auto');
+    const second = await initBackend('auto');
+    assert.deepEqual(second, first);
+    assert.equal(tf.getBackend(), 'wasm');
+  });
+
+  it("'tensorflow' throws a clear error saying how to get tfjs-node", async () => {
+    await assert.rejects(initBackend('tensorflow'), (err: Error) => {
+      assert.match(err.message, /'tensorflow' backend is not available/);
+      assert.match(err.message, /@tensorflow\/tfjs-node/);
+      assert.match(err.message, /libtensorflow/);
+      assert.match(err.message, /TFJS_NODE_BASE_URI/);
+      return true;
+    });
+  });
+
+  it("'cpu' and 'wasm' switch backends; a later wasmDir is reported, not silently used", async () => {
+    const cpu = await initBackend('cpu');
+    assert.equal(cpu.name, 'cpu');
+    assert.equal(tf.getBackend(), 'cpu');
+    assert.deepEqual(installedKernels('cpu'), ['Conv2DBackpropFilter']);
+    const logs: string[] = [];
+    const wasm = await initBackend('wasm', { wasmDir: '/nonexistent/wasm', log: (m) => logs.push(m) });
+    assert.equal(wasm.name, 'wasm');
+    assert.equal(tf.getBackend(), 'wasm');
+    assert.ok(logs.some((l) => /already loaded/.test(l)), logs.join('\n'));
+  });
+
+  it('reports the tfjs version', () => {
+    assert.equal(tfjsVersion(), '4.22.0');
+  });
+});
