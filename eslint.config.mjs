@@ -11,9 +11,16 @@ export default tseslint.config(
   },
   {
     // House rule: only src/extension imports vscode; only the engine imports TensorFlow.js.
-    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'webview/**/*.ts'],
+    files: ['src/core/**/*.ts', 'src/cli/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['vscode', '@tensorflow/*'], message: 'core, cli and webview import neither vscode nor TensorFlow.js' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['vscode', '@tensorflow/*'], message: 'core and cli import neither vscode nor TensorFlow.js' }] }],
+    },
+  },
+  {
+    // Webview code runs in a browser: no vscode module, no TensorFlow.js, no Node built-ins.
+    files: ['src/webview/**/*.{ts,mts}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['vscode', '@tensorflow/*', 'node:*', 'fs', 'path'], message: 'webview code runs in the browser: it imports neither vscode, TensorFlow.js nor Node modules' }] }],
     },
   },
   {

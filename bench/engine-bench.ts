@@ -6,9 +6,10 @@
 //
 //   npm run bench -- [--train 60000] [--score 10000] [--models fcn-simple,fcn-deep,cnn]
 //                    [--backend auto|wasm|cpu] [--batch 64] [--no-peer]
-//                    [--stock N]   also train N images with TensorFlow.js's stock kernels (cpu
-//                                  backend: stock wasm cannot train a CNN) to show our kernels
-//                                  cost no accuracy (same validation loss)
+//                    [--stock N]   also train N images twice from the same seed: with our kernels
+//                                  (engine-check) and with TensorFlow.js's stock kernels on the
+//                                  cpu backend (engine-stock; stock wasm cannot train a CNN), to
+//                                  show our kernels cost no accuracy (same validation loss)
 //
 // The peer needs Debian's PyTorch with OpenBLAS: apt-get install python3-torch libopenblas0-pthread
 // (the benchmark installs nothing; without them it says so and runs the engine alone).
@@ -30,7 +31,8 @@ type Architecture = ResolvedModelConfig['architecture'];
 
 /** One measurement, engine or peer: the JSON line format shared with bench/peer_torch.py. */
 interface BenchRow {
-  system: 'engine' | 'engine-stock' | 'peer';
+  /** engine-check: our kernels on the --stock image count, to compare with engine-stock. */
+  system: 'engine' | 'engine-check' | 'engine-stock' | 'peer';
   kind: 'train' | 'score';
   model: string;
   images: number;
@@ -48,7 +50,8 @@ const PYTHON = '/usr/bin/python3';
 
 // ---- child: one model, one system --------------------------------------------------------------
 
-async function child(architecture: Architecture, trainN: number, scoreN: number, batchSize: number, backendPref: BackendPreference, stock: boolean): Promise<void> {
+async function child(architecture: Architecture, trainN: number, scoreN: number, batchSize: number, backendPref: BackendPreference, mode: 'engine' | 'engine-check' | 'engine-stock'): Promise<void> {
+  const stock = mode === 'engine-stock';
   const backend = await initBackend(stock ? 'cpu' : backendPref, { log: () => undefined });
   if (stock) uninstallKernels('cpu');
   // Validation images come from the end of the training set, never trained on here.
@@ -57,7 +60,7 @@ async function child(architecture: Architecture, trainN: number, scoreN: number,
   const pixels = width * height;
   const train = dataset.train.images.subarray(0, trainN * pixels);
   const validation = dataset.train.images.subarray((dataset.train.count - VALIDATION_IMAGES) * pixels);
-  const system: BenchRow['system'] = stock ? 'engine-stock' : 'engine';
+  const system: BenchRow['system'] = mode;
   const env = { backend: stock ? 'cpu (stock kernels)' : backend.name, versions: `tfjs ${tfjsVersion()}, node ${process.version}` };
   const peak = () => Math.round(process.resourceUsage().maxRSS / 1024);
   const print = (row: BenchRow) => console.log(JSON.stringify(row));
@@ -75,7 +78,7 @@ async function child(architecture: Architecture, trainN: number, scoreN: number,
   const validationSeconds = (performance.now() - v0) / 1000;
   const seconds = Math.max(1e-9, epochSeconds - validationSeconds);
   print({ system, kind: 'train', model: architecture, images: trainN, seconds, imagesPerSecond: trainN / seconds, validationLoss: result.history.at(-1)?.valLoss, peakRssMB: peak(), ...env });
-  if (stock) return;
+  if (mode !== 'engine') return;
   const s0 = performance.now();
   scoreImages(model, dataset.test.images, dataset.test.count, width, height, 'mse');
   const scoreSeconds = (performance.now() - s0) / 1000;
@@ -141,6 +144,7 @@ async function main(): Promise<void> {
       'no-peer': { type: 'boolean', default: false },
       stock: { type: 'string' },
       child: { type: 'string' },
+      mode: { type: 'string' },
     },
   });
   const trainN = Number(values.train);
@@ -149,7 +153,8 @@ async function main(): Promise<void> {
   const models = (values.models ?? '').split(',') as Architecture[];
   if (values.child) {
     const stockN = values.stock ? Number(values.stock) : 0;
-    await child(values.child as Architecture, stockN || trainN, scoreN, batch, values.backend as BackendPreference, stockN > 0);
+    const mode = values.mode === 'engine-stock' || values.mode === 'engine-check' ? values.mode : 'engine';
+    await child(values.child as Architecture, mode === 'engine' ? trainN : stockN, scoreN, batch, values.backend as BackendPreference, mode);
     return;
   }
   const maxTrain = 60000 - VALIDATION_IMAGES;
@@ -167,7 +172,9 @@ async function main(): Promise<void> {
   for (const model of models) {
     rows.push(...await runChild(process.execPath, [...process.execArgv, self, '--child', model, '--train', String(trainN), '--score', String(scoreN), '--batch', String(batch), '--backend', values.backend ?? 'auto'], process.env));
     if (values.stock) {
-      rows.push(...await runChild(process.execPath, [...process.execArgv, self, '--child', model, '--stock', values.stock, '--score', String(scoreN), '--batch', String(batch)], process.env));
+      for (const mode of ['engine-check', 'engine-stock']) {
+        rows.push(...await runChild(process.execPath, [...process.execArgv, self, '--child', model, '--mode', mode, '--stock', values.stock, '--score', String(scoreN), '--batch', String(batch), '--backend', values.backend ?? 'auto'], process.env));
+      }
     }
     if (!peerSkip) {
       rows.push(...await runChild(PYTHON, [path.join(process.cwd(), 'bench', 'peer_torch.py'), mnistDir(), String(trainN), String(scoreN), model, String(batch), String(VALIDATION_IMAGES)], {

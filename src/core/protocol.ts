@@ -1,7 +1,7 @@
 // The one message protocol: discriminated unions per direction. Every `switch` over a union
 // ends in assertNever so adding a message type is a compile error until every side handles it.
 import type { ResolvedExperiment } from './experiment.generated';
-import type { EpochMetrics, RunSummary } from './runFormat';
+import type { EpochMetrics, RunState, RunSummary } from './runFormat';
 
 export function assertNever(value: never, what = 'message'): never {
   throw new Error(`Unhandled ${what}: ${JSON.stringify(value)}`);
@@ -41,3 +41,108 @@ export type WorkerToHost =
   | { type: 'ready' }
   | { type: 'event'; event: RunEvent }
   | { type: 'exit'; code: number };
+
+// ─── Webview panels: Results (one run) and Compare (several runs) ──────────────────────────────
+// Handshake (as in iterative/vscode-dvc): a webview posts `ready` once its script has loaded;
+// only then does the host send `init`. A webview that is hidden and shown again is a fresh page
+// and says `ready` again, so the host never posts into a page that is not listening yet.
+
+/** The settings of a run that the panels show and compare (from config.json). */
+export interface RunSetupFacts {
+  dataset: string;
+  architecture: string;
+  loss: string;
+  /** e.g. "gaussian 0.2 on 10%" */
+  corruption: string;
+  /** e.g. "10% gaussian 0.2"; absent for clean training data. */
+  trainContamination?: string;
+  normalClasses?: number[];
+  epochsPlanned: number;
+  score: 'mse' | 'ssim';
+  seed: number;
+}
+
+/** Test scores in plain arrays (JSON-safe): index i is test image i. */
+export interface PanelScores {
+  kind: 'mse' | 'ssim';
+  values: number[];
+  /** 1 = anomaly, 0 = normal. */
+  labels: number[];
+  /** Dataset label (digit) of each test image, when known. */
+  classes?: number[];
+}
+
+/** One run as a panel sees it: what is known so far (a training run has no scores yet). */
+export interface PanelRunData {
+  runDir: string;
+  runId: string;
+  experimentName: string;
+  experimentPath?: string;
+  state: RunState;
+  /** `running` in status.json but its process is gone: show it as failed. */
+  stale: boolean;
+  error?: string;
+  setup?: RunSetupFacts;
+  metrics: EpochMetrics[];
+  summary?: RunSummary;
+  scores?: PanelScores;
+}
+
+/** Which test images the host can send: every one (images.bin), only the stored samples, or none. */
+export interface PanelImageSource {
+  kind: 'all' | 'samples' | 'none';
+  width: number;
+  height: number;
+  /** Test indices the host can send when kind is `samples`. */
+  sampleIndices: number[];
+}
+
+/** One test image, planes as bytes 0..255 (row-major, width*height each). */
+export interface PanelTestImage {
+  index: number;
+  original: number[];
+  input: number[];
+  reconstruction: number[];
+}
+
+/** A file the webview wants saved through the host's save dialog. */
+export type PanelExportFile =
+  | { kind: 'png'; suggestedName: string; base64: string }
+  | { kind: 'svg'; suggestedName: string; text: string }
+  | { kind: 'csv'; suggestedName: string; text: string };
+
+/** What the Results webview keeps in its persisted state; the serializer reads `runDir`. */
+export interface ResultsPanelState {
+  runDir: string;
+}
+
+/** What the Compare webview keeps in its persisted state; the serializer reads `runDirs`. */
+export interface ComparePanelState {
+  runDirs: string[];
+}
+
+export type HostToResultsWebview =
+  | { type: 'init'; run: PanelRunData; images: PanelImageSource }
+  /** Live training: the epochs so far and the state; scores follow in a new `init` when the run completes. */
+  | { type: 'progress'; state: RunState; stale: boolean; error?: string; metrics: EpochMetrics[] }
+  | { type: 'images'; requestId: number; width: number; height: number; images: PanelTestImage[]; error?: string }
+  | { type: 'thresholdSaved'; value: number; experimentPath: string }
+  | { type: 'notice'; level: 'info' | 'error'; message: string };
+
+export type ResultsWebviewToHost =
+  | { type: 'ready' }
+  | { type: 'requestImages'; requestId: number; indices: number[] }
+  /** "Use this threshold": write strategy manual + value into the run's experiment file. */
+  | { type: 'useThreshold'; value: number }
+  | { type: 'saveFile'; file: PanelExportFile };
+
+export type HostToCompareWebview =
+  | { type: 'init'; runs: PanelRunData[] }
+  /** One run changed (epochs arrived, or it completed and now has scores). */
+  | { type: 'runUpdated'; run: PanelRunData }
+  | { type: 'notice'; level: 'info' | 'error'; message: string };
+
+export type CompareWebviewToHost =
+  | { type: 'ready' }
+  | { type: 'openRun'; runDir: string }
+  | { type: 'saveFile'; file: PanelExportFile };

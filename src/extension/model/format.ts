@@ -1,0 +1,47 @@
+// Words and numbers shown in the tree, progress notifications and status bar. vscode-free.
+
+export function formatLoss(loss: number | undefined): string {
+  if (loss === undefined || !Number.isFinite(loss)) return '–';
+  if (loss === 0) return '0';
+  const a = Math.abs(loss);
+  return a >= 0.01 && a < 1000 ? loss.toFixed(4) : loss.toExponential(3);
+}
+
+export function formatMetric(value: number | undefined, digits = 3): string {
+  return value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/**
+ * Fraction of the training done, 0..1: finished epochs plus the part of the current one.
+ * `epoch` is 1-based (the epoch in progress, or the last finished one when batch === batches).
+ */
+export function trainingFraction(epoch: number, epochs: number, batch: number, batches: number): number {
+  if (epochs <= 0) return 0;
+  const within = batches > 0 ? Math.min(1, Math.max(0, batch / batches)) : 0;
+  return Math.min(1, Math.max(0, (Math.max(1, epoch) - 1 + within) / epochs));
+}
+
+/** Seconds left, extrapolated from the time spent so far; undefined until there is a basis. */
+export function etaSeconds(elapsedSeconds: number, fraction: number): number | undefined {
+  if (fraction <= 0.001 || elapsedSeconds <= 0) return undefined;
+  return Math.max(0, (elapsedSeconds * (1 - fraction)) / fraction);
+}
+
+/** "3.4 s" style for activation/measurements. */
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function truncate(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
+}

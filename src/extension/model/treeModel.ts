@@ -1,0 +1,199 @@
+// The Experiments tree as data: experiment files -> runs (newest first, disk merged with the
+// runs this window is training) -> results. vscode-free, unit-tested; experimentsTree.ts maps it
+// onto TreeItems.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isMap, isScalar, parseDocument } from 'yaml';
+import { formatProblem, validateExperiment } from '../../core/config';
+import { listRuns, RunListing } from '../../core/runFolder';
+import { RUN_FILES, RunState, RunSummary } from '../../core/runFormat';
+import { formatLoss, formatMetric, truncate } from './format';
+import { LiveRun, isActiveState, progressMessage } from './liveRun';
+
+export interface ExperimentFileInfo {
+  path: string;
+  /** From the file (even when the rest is invalid), if it has one. */
+  name?: string;
+  description?: string;
+  valid: boolean;
+  errorCount: number;
+  firstError?: string;
+}
+
+/** Reads what the tree needs from an experiment file's text. */
+export function describeExperimentFile(filePath: string, text: string): ExperimentFileInfo {
+  const result = validateExperiment(text, path.basename(filePath));
+  const errors = result.problems.filter((p) => p.severity === 'error');
+  let name = result.experiment?.name;
+  let description = result.experiment?.description;
+  if (!name) {
+    // Invalid elsewhere: still find `name:` so the runs of the experiment stay visible.
+    try {
+      const doc = parseDocument(text);
+      if (isMap(doc.contents)) {
+        const n = doc.contents.get('name', true);
+        if (isScalar(n) && typeof n.value === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(n.value)) name = n.value;
+        const d = doc.contents.get('description', true);
+        if (isScalar(d) && typeof d.value === 'string') description = d.value;
+      }
+    } catch {
+      // no name
+    }
+  }
+  return {
+    path: filePath, name, description, valid: result.ok, errorCount: errors.length,
+    firstError: errors[0] ? formatProblem(errors[0]) : undefined,
+  };
+}
+
+export function readExperimentFile(filePath: string): ExperimentFileInfo {
+  let text: string;
+  try {
+    text = fs.readFileSync(filePath, 'utf8');
+  } catch (err) {
+    return { path: filePath, valid: false, errorCount: 1, firstError: `cannot read ${filePath}: ${(err as Error).message}` };
+  }
+  return describeExperimentFile(filePath, text);
+}
+
+/** Display state: the run states plus queued (waiting for a slot) and stale (writer died). */
+export type RunDisplayState = RunState | 'queued' | 'starting' | 'cancelling' | 'stale';
+
+export interface RunNodeModel {
+  kind: 'run';
+  experimentName: string;
+  /** Known once the engine created the folder. */
+  runId?: string;
+  dir?: string;
+  /** Set when this window manages the run. */
+  liveKey?: string;
+  state: RunDisplayState;
+  label: string;
+  description: string;
+  tooltip: string;
+  summary?: RunSummary;
+  hasLog: boolean;
+}
+
+export interface ExperimentNodeModel {
+  kind: 'experiment';
+  file: ExperimentFileInfo;
+  label: string;
+  description: string;
+  tooltip: string;
+}
+
+export interface ResultsNodeModel {
+  kind: 'results';
+  run: RunNodeModel;
+  label: string;
+  description: string;
+}
+
+export interface LogNodeModel {
+  kind: 'log';
+  run: RunNodeModel;
+  label: string;
+}
+
+export type TreeNodeModel = ExperimentNodeModel | RunNodeModel | ResultsNodeModel | LogNodeModel;
+
+export function experimentNode(file: ExperimentFileInfo, workspaceRoot?: string): ExperimentNodeModel {
+  const rel = workspaceRoot ? path.relative(workspaceRoot, file.path) : path.basename(file.path);
+  const label = file.name ?? path.basename(file.path).replace(/\.aelab\.yaml$/, '');
+  const description = file.valid ? (file.description ? truncate(file.description, 60) : rel) : `${file.errorCount} problem${file.errorCount === 1 ? '' : 's'}`;
+  const tooltip = [file.name ? `Experiment ${file.name}` : 'Experiment (no valid name)', rel, file.description, file.firstError].filter(Boolean).join('\n');
+  return { kind: 'experiment', file, label, description, tooltip };
+}
+
+/** Description of a finished or on-disk run. */
+export function describeListing(run: RunListing): { state: RunDisplayState; description: string } {
+  const s = run.status;
+  if (run.stale) return { state: 'stale', description: `crashed at epoch ${s.epoch ?? 0}/${s.epochs ?? '?'} (writer gone)` };
+  switch (s.state) {
+    case 'running':
+      return { state: 'running', description: `epoch ${Math.max(1, s.epoch ?? 0)}/${s.epochs ?? '?'}${s.lastLoss !== undefined ? ` · loss ${formatLoss(s.lastLoss)}` : ''}` };
+    case 'completed':
+      return run.summary
+        ? { state: 'completed', description: `AUROC ${formatMetric(run.summary.auroc)} · F1 ${formatMetric(run.summary.operatingPoint.f1)}` }
+        : { state: 'completed', description: 'completed (no summary)' };
+    case 'cancelled':
+      return { state: 'cancelled', description: `cancelled at epoch ${s.epoch ?? 0}/${s.epochs ?? '?'}` };
+    case 'failed':
+      return { state: 'failed', description: `failed: ${truncate(s.error ?? 'unknown error', 60)}` };
+    default:
+      return { state: 'failed', description: `unknown state ${String(s.state)}` };
+  }
+}
+
+function runTooltip(runId: string | undefined, dir: string | undefined, state: RunDisplayState, extra: (string | undefined)[]): string {
+  return [runId ? `Run ${runId}` : 'Run (not started yet)', `state: ${state}`, ...extra, dir].filter(Boolean).join('\n');
+}
+
+/**
+ * Runs of one experiment: those on disk (newest first) merged with the live runs of this window
+ * (queued ones first, since they are newer than anything on disk).
+ */
+export function buildRunNodes(experimentName: string, listings: readonly RunListing[], live: readonly LiveRun[], now: number): RunNodeModel[] {
+  const mine = live.filter((r) => r.experimentName === experimentName);
+  const byRunId = new Map(mine.filter((r) => r.runId).map((r) => [r.runId as string, r]));
+  const nodes: RunNodeModel[] = [];
+  // Live runs without a folder yet (queued / starting), newest first.
+  for (const r of mine.filter((x) => !x.runId && isActiveState(x.state)).sort((a, b) => b.enqueuedAt - a.enqueuedAt)) {
+    const state: RunDisplayState = r.state === 'queued' ? 'queued' : r.state === 'cancelling' ? 'cancelling' : 'starting';
+    nodes.push({
+      kind: 'run', experimentName, liveKey: r.key, state, label: state === 'queued' ? 'queued run' : 'starting run',
+      description: progressMessage(r, now, false), tooltip: runTooltip(undefined, undefined, state, [r.experimentPath]), hasLog: true,
+    });
+  }
+  for (const listing of listings) {
+    const liveRun = byRunId.get(listing.runId);
+    const hasLog = fs.existsSync(path.join(listing.dir, RUN_FILES.log)) || liveRun !== undefined;
+    if (liveRun && isActiveState(liveRun.state)) {
+      const state: RunDisplayState = liveRun.state === 'cancelling' ? 'cancelling' : 'running';
+      nodes.push({
+        kind: 'run', experimentName, runId: listing.runId, dir: listing.dir, liveKey: liveRun.key, state, label: listing.runId,
+        description: progressMessage(liveRun, now, false), tooltip: runTooltip(listing.runId, listing.dir, state, [liveRun.backend && `backend: ${liveRun.backend}`, `started: ${listing.status.startedAt}`]), hasLog,
+      });
+      continue;
+    }
+    const { state, description } = describeListing(listing);
+    const s = listing.status;
+    nodes.push({
+      kind: 'run', experimentName, runId: listing.runId, dir: listing.dir, liveKey: liveRun?.key, state, label: listing.runId, description,
+      tooltip: runTooltip(listing.runId, listing.dir, state, [`started: ${s.startedAt}`, s.endedAt && `ended: ${s.endedAt}`, s.error && `error: ${s.error}`]),
+      summary: listing.summary, hasLog,
+    });
+  }
+  // Live runs whose folder the listing does not show yet (just created): keep them visible.
+  const listed = new Set(listings.map((l) => l.runId));
+  for (const r of mine.filter((x) => x.runId && !listed.has(x.runId) && isActiveState(x.state))) {
+    nodes.splice(0, 0, {
+      kind: 'run', experimentName, runId: r.runId, dir: r.runDir, liveKey: r.key, state: 'running', label: r.runId as string,
+      description: progressMessage(r, now, false), tooltip: runTooltip(r.runId, r.runDir, 'running', []), hasLog: true,
+    });
+  }
+  return nodes;
+}
+
+export function runChildren(run: RunNodeModel): (ResultsNodeModel | LogNodeModel)[] {
+  const children: (ResultsNodeModel | LogNodeModel)[] = [];
+  if (run.state === 'completed' && run.summary) {
+    const op = run.summary.operatingPoint;
+    children.push({
+      kind: 'results', run, label: 'Results',
+      description: `P ${formatMetric(op.precision)} · R ${formatMetric(op.recall)} · AP ${formatMetric(run.summary.averagePrecision)}`,
+    });
+  }
+  if (run.hasLog) children.push({ kind: 'log', run, label: 'Log' });
+  return children;
+}
+
+/** Experiments sorted by label, then path. */
+export function sortExperiments(nodes: ExperimentNodeModel[]): ExperimentNodeModel[] {
+  return nodes.sort((a, b) => a.label.localeCompare(b.label) || a.file.path.localeCompare(b.file.path));
+}
+
+export function listRunNodes(runsDir: string, experimentName: string, live: readonly LiveRun[], now: number): RunNodeModel[] {
+  return buildRunNodes(experimentName, listRuns(runsDir, experimentName), live, now);
+}

@@ -1,0 +1,45 @@
+// What both panel controllers share: the webview options (scripts on, resources only from
+// dist/webview), the HTML, and saving exported files through the save dialog.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { PanelExportFile } from '../../core/protocol';
+import { newNonce, panelHtml } from './panelHtml';
+
+export interface PanelDeps {
+  readonly extensionUri: vscode.Uri;
+}
+
+export function webviewRoot(deps: PanelDeps): vscode.Uri {
+  return vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
+}
+
+export function webviewOptions(deps: PanelDeps): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return { enableScripts: true, localResourceRoots: [webviewRoot(deps)] };
+}
+
+/** The page for `bundle` (results | compare), with a fresh nonce per load. */
+export function renderPanelHtml(deps: PanelDeps, webview: vscode.Webview, bundle: 'results' | 'compare', title: string): string {
+  const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot(deps), name)).toString();
+  return panelHtml({
+    title,
+    cspSource: webview.cspSource,
+    nonce: newNonce(),
+    scriptUri: asset(`${bundle}.js`),
+    styleUris: [asset('uPlot.min.css'), asset('panel.css')],
+  });
+}
+
+/** Saves an exported chart or table where the user says; returns the file, or undefined if cancelled. */
+export async function saveExport(file: PanelExportFile, defaultDir: string | undefined): Promise<vscode.Uri | undefined> {
+  const filters: Record<string, string[]> = file.kind === 'png' ? { 'PNG image': ['png'] } : file.kind === 'svg' ? { 'SVG image': ['svg'] } : { CSV: ['csv'] };
+  const base = defaultDir ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: base ? vscode.Uri.file(path.join(base, file.suggestedName)) : undefined,
+    filters,
+    saveLabel: 'Export',
+  });
+  if (!target) return undefined;
+  const bytes = new Uint8Array(file.kind === 'png' ? Buffer.from(file.base64, 'base64') : Buffer.from(file.text, 'utf8'));
+  await vscode.workspace.fs.writeFile(target, bytes);
+  return target;
+}

@@ -1,0 +1,59 @@
+// The panels service: opens Results and Compare panels and registers their serializers, so VS
+// Code restores open panels after a window reload (package.json needs the activation events
+// onWebviewPanel:aelab.results and onWebviewPanel:aelab.compare).
+import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
+import { ComparePanel, COMPARE_VIEW_TYPE } from './comparePanel';
+import { runDirsOfState } from './panelData';
+import { RESULTS_VIEW_TYPE, ResultsPanel, ResultsPanelDeps } from './resultsPanel';
+import type { PanelInfo } from '../api';
+
+function gone(panel: vscode.WebviewPanel, what: string): void {
+  panel.webview.options = { enableScripts: false };
+  panel.webview.html = `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p>${what} no longer exists.</p></body></html>`;
+}
+
+export class Panels extends Disposable {
+  private readonly live = new Set<ResultsPanel | ComparePanel>();
+
+  constructor(private readonly deps: ResultsPanelDeps) {
+    super();
+    this._register({ dispose: () => { for (const p of [...this.live]) p.dispose(); } });
+    this._register(vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        const { runDir } = runDirsOfState(state);
+        if (!runDir) return gone(panel, 'The run of this panel');
+        this.track(ResultsPanel.revive(this.deps, panel, runDir));
+      },
+    }));
+    this._register(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        const { runDirs } = runDirsOfState(state);
+        if (!runDirs || runDirs.length < 2) return gone(panel, 'A run of this comparison');
+        this.track(ComparePanel.revive(this.deps, panel, runDirs, (d) => this.openResults(d)));
+      },
+    }));
+  }
+
+  /** Open panels, for the API (integration tests). */
+  describe(): PanelInfo[] {
+    return [...this.live].map((p) => p.describe());
+  }
+
+  openResults(runDir: string): ResultsPanel {
+    return this.track(ResultsPanel.show(this.deps, runDir));
+  }
+
+  compare(runDirs: readonly string[]): ComparePanel {
+    return this.track(ComparePanel.show(this.deps, runDirs, (d) => this.openResults(d)));
+  }
+
+  /** Panels close with the extension (deactivation disposes this service). */
+  private track<T extends ResultsPanel | ComparePanel>(panel: T): T {
+    if (!this.live.has(panel)) {
+      this.live.add(panel);
+      panel.panel.onDidDispose(() => this.live.delete(panel));
+    }
+    return panel;
+  }
+}

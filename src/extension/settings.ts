@@ -1,0 +1,56 @@
+// The aelab.* settings, typed.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { BackendPreference } from '../core/protocol';
+
+export const SECTION = 'aelab';
+export const DEFAULT_RUNS_FOLDER = '.aelab/runs';
+
+export interface AelabSettings {
+  runsFolder: string;
+  backend: BackendPreference;
+  maxConcurrentRuns: number;
+  openResultsOnComplete: boolean;
+}
+
+const BACKENDS: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+export function readSettings(scope?: vscode.ConfigurationScope): AelabSettings {
+  const c = vscode.workspace.getConfiguration(SECTION, scope);
+  const backend = c.get<string>('backend', 'auto');
+  const max = c.get<number>('maxConcurrentRuns', 1);
+  return {
+    runsFolder: c.get<string>('runsFolder', DEFAULT_RUNS_FOLDER) || DEFAULT_RUNS_FOLDER,
+    backend: (BACKENDS as readonly string[]).includes(backend) ? (backend as BackendPreference) : 'auto',
+    maxConcurrentRuns: Number.isFinite(max) && max >= 1 ? Math.floor(max) : 1,
+    openResultsOnComplete: c.get<boolean>('openResultsOnComplete', true),
+  };
+}
+
+/** The workspace folder an experiment belongs to (or the first one). */
+export function folderFor(uri?: vscode.Uri): vscode.WorkspaceFolder | undefined {
+  return (uri && vscode.workspace.getWorkspaceFolder(uri)) ?? vscode.workspace.workspaceFolders?.[0];
+}
+
+/**
+ * Absolute runs folder for an experiment file: aelab.runsFolder, relative to the experiment's
+ * workspace folder (or to the experiment's own folder when it is outside every workspace folder).
+ */
+export function runsDirFor(experimentUri?: vscode.Uri): string | undefined {
+  const folder = folderFor(experimentUri);
+  const setting = readSettings(folder?.uri).runsFolder;
+  if (path.isAbsolute(setting)) return setting;
+  if (folder) return path.join(folder.uri.fsPath, setting);
+  if (experimentUri) return path.join(path.dirname(experimentUri.fsPath), setting);
+  return undefined;
+}
+
+/** Every runs folder in use (one per workspace folder, fewer when they share an absolute one). */
+export function allRunsDirs(): string[] {
+  const dirs = new Set<string>();
+  for (const f of vscode.workspace.workspaceFolders ?? []) {
+    const d = runsDirFor(f.uri);
+    if (d) dirs.add(d);
+  }
+  return [...dirs];
+}

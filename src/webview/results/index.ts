@@ -1,0 +1,280 @@
+// Results panel webview entry: one run's loss curves, error distribution with the draggable
+// threshold, the numbers at that threshold, ROC/PR curves, strategies and the sample grid.
+import uPlot from 'uplot';
+import { assertNever } from '../../core/protocol';
+import type { HostToResultsWebview, PanelImageSource, PanelRunData, PanelTestImage, ResultsWebviewToHost } from '../../core/protocol';
+import { chartPngBase64 } from '../shared/charts';
+import { h } from '../shared/dom';
+import { fmtRate, fmtSeconds } from '../shared/format';
+import { onThemeChange, readTheme, ThemeColors } from '../shared/theme';
+import { connectToHost, HostChannel } from '../shared/vscodeApi';
+import { CurveCards } from './curveCards';
+import { metricsCsv, scoresCsv } from './exports';
+import { HistogramCard } from './histogramCard';
+import { LossCard } from './lossCard';
+import { MetricsCard } from './metricsCard';
+import { defaultViewState, ResultsModel, ResultsViewState } from './model';
+import { indicesInCell } from './sampleSelection';
+import { SamplesCard } from './samplesCard';
+
+/** Timings the browser tests read (open time; cost of each threshold move). */
+interface PanelPerf {
+  renderedAt?: number;
+  thresholdUpdates: number[];
+}
+declare global {
+  interface Window { aelabPerf?: PanelPerf }
+}
+const perf: PanelPerf = { thresholdUpdates: [] };
+window.aelabPerf = perf;
+
+interface PendingImages {
+  resolve(value: { width: number; height: number; images: PanelTestImage[] }): void;
+  reject(error: Error): void;
+}
+
+class ResultsApp {
+  private channel!: HostChannel<ResultsWebviewToHost, ResultsViewState>;
+  private view: ResultsViewState | undefined;
+  private theme: ThemeColors = readTheme();
+  private model: ResultsModel | undefined;
+  private loss: LossCard | undefined;
+  private histogram: HistogramCard | undefined;
+  private curves: CurveCards | undefined;
+  private metrics: MetricsCard | undefined;
+  private samples: SamplesCard | undefined;
+  private header: HTMLElement | undefined;
+  private nextRequest = 1;
+  private readonly pending = new Map<number, PendingImages>();
+
+  constructor(private readonly root: HTMLElement) {}
+
+  start(): void {
+    this.channel = connectToHost<ResultsWebviewToHost, HostToResultsWebview, ResultsViewState>((m) => this.onMessage(m), { type: 'ready' });
+    onThemeChange(() => {
+      this.theme = readTheme();
+      this.loss?.setTheme(this.theme);
+      this.histogram?.setTheme(this.theme);
+      this.curves?.setTheme(this.theme);
+    });
+  }
+
+  private onMessage(message: HostToResultsWebview): void {
+    switch (message.type) {
+      case 'init':
+        this.render(message.run, message.images);
+        return;
+      case 'progress': {
+        if (!this.model) return;
+        const run = this.model.run;
+        run.state = message.state;
+        run.stale = message.stale;
+        run.error = message.error;
+        run.metrics = message.metrics;
+        this.loss?.setData(run.metrics, run.summary, run.setup?.epochsPlanned ?? 0);
+        this.renderHeader();
+        const pending = document.getElementById('pending-text');
+        if (pending) pending.textContent = this.pendingText(run);
+        return;
+      }
+      case 'images': {
+        const p = this.pending.get(message.requestId);
+        this.pending.delete(message.requestId);
+        if (!p) return;
+        if (message.error) p.reject(new Error(message.error));
+        else p.resolve(message);
+        return;
+      }
+      case 'thresholdSaved':
+        if (this.model) this.model.savedManual = message.value;
+        this.metrics?.showSaved(message.value, message.experimentPath);
+        this.histogram?.update();
+        return;
+      case 'notice':
+        this.notice(message.message, message.level);
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+
+  private saveState(): void {
+    if (!this.view) return;
+    if (this.model?.run.scores) this.view.threshold = this.model.threshold;
+    this.channel.saveState(this.view);
+  }
+
+  private notice(text: string, level: 'info' | 'error'): void {
+    const bar = document.getElementById('notice');
+    if (!bar) return;
+    bar.textContent = text;
+    bar.className = `notice ${level}`;
+  }
+
+  private destroyCards(): void {
+    this.loss?.destroy();
+    this.histogram?.destroy();
+    this.curves?.destroy();
+    this.loss = this.histogram = this.curves = this.metrics = this.samples = undefined;
+  }
+
+  private render(run: PanelRunData, images: PanelImageSource): void {
+    this.destroyCards();
+    for (const p of this.pending.values()) p.reject(new Error('the panel reloaded'));
+    this.pending.clear();
+    const saved = this.channel.savedState;
+    const view: ResultsViewState = { ...defaultViewState(run.runDir), ...(this.view ?? (saved?.runDir === run.runDir ? saved : {})), runDir: run.runDir };
+    this.view = view;
+    // A saved threshold belongs to this run's scores; a run that just completed starts at its chosen one.
+    const model = new ResultsModel(run, images, run.scores ? view.threshold : undefined);
+    this.model = model;
+
+    this.header = h('header', { class: 'run-header', id: 'run-header' });
+    const notice = h('div', { class: 'notice', id: 'notice', role: 'status' });
+    const grid = h('main', { class: 'grid' });
+    this.root.replaceChildren(this.header, notice, grid);
+    this.renderHeader();
+
+    const exportPng = (u: uPlot, title: string) => this.exportPng(u, title);
+    this.loss = new LossCard(this.theme, view.lossLog, (log) => { view.lossLog = log; this.saveState(); }, exportPng);
+    grid.append(this.loss.root);
+
+    if (!run.scores || !model.sorted) {
+      grid.append(h('section', { class: 'card', id: 'pending-card' }, h('p', { class: 'hint', id: 'pending-text' }, this.pendingText(run))));
+      this.loss.setData(run.metrics, run.summary, run.setup?.epochsPlanned ?? 0);
+      this.saveState();
+      this.markRendered();
+      return;
+    }
+
+    this.metrics = new MetricsCard(model, {
+      setThreshold: (t) => { model.move(t); model.commit(); },
+      useThreshold: (t) => {
+        model.move(t);
+        model.commit();
+        this.channel.post({ type: 'useThreshold', value: t });
+      },
+      showCell: (cell) => {
+        const s = run.scores;
+        if (s) this.samples?.showSelection(indicesInCell(s.values, s.labels, model.threshold, cell), `${cell.toUpperCase()} at threshold ${model.threshold.toPrecision(4)}`);
+      },
+    });
+    this.histogram = new HistogramCard(model, this.theme, view, {
+      onDrag: (t) => model.move(t),
+      onDragEnd: () => model.commit(),
+      onBinClick: (indices, label) => this.samples?.showSelection(indices, label),
+      onSettingsChange: () => this.saveState(),
+      exportPng,
+    });
+    this.curves = new CurveCards(model, this.theme, exportPng);
+    this.samples = new SamplesCard(model, view, { request: (indices) => this.requestImages(indices) }, () => this.saveState());
+    grid.append(this.metrics.root, this.histogram.root, ...this.curves.roots, this.metrics.strategiesRoot, this.samples.root);
+
+    model.onThresholdMove((t, p) => {
+      const start = performance.now();
+      this.metrics?.update(t, p);
+      this.histogram?.update();
+      this.curves?.update();
+      // uPlot draws in a microtask queued by redraw(): measure after it, so drawing counts.
+      queueMicrotask(() => {
+        perf.thresholdUpdates.push(performance.now() - start);
+        if (perf.thresholdUpdates.length > 2000) perf.thresholdUpdates.shift();
+      });
+    });
+    model.onThresholdCommit(() => {
+      this.samples?.onThresholdCommit();
+      this.saveState();
+    });
+
+    // Charts size themselves from their containers: build them once the cards are in the page.
+    this.loss.setData(run.metrics, run.summary, run.setup?.epochsPlanned ?? 0);
+    this.histogram.rebuild();
+    this.curves.build();
+    const point = model.point;
+    if (point) this.metrics.update(model.threshold, point);
+    this.saveState();
+    void this.samples.refresh();
+    this.markRendered();
+  }
+
+  private pendingText(run: PanelRunData): string {
+    return run.state === 'running' && !run.stale
+      ? 'Training… the error distribution, metrics and samples appear here when the run completes.'
+      : `This run has no scores (it ${run.stale ? 'crashed' : run.state === 'completed' ? 'completed without scoring' : `was ${run.state}`}).`;
+  }
+
+  private markRendered(): void {
+    perf.renderedAt = performance.now();
+    document.body.dataset.rendered = String((Number(document.body.dataset.rendered) || 0) + 1);
+  }
+
+  private renderHeader(): void {
+    const header = this.header;
+    const run = this.model?.run;
+    if (!header || !run) return;
+    const state = run.stale ? 'failed (process gone)' : run.state;
+    const s = run.summary;
+    const setup = run.setup;
+    const facts: string[] = [];
+    if (setup) {
+      facts.push(setup.architecture, `loss ${setup.loss}`, `score ${setup.score}`, setup.corruption);
+      if (setup.trainContamination) facts.push(`contaminated training ${setup.trainContamination}`);
+      if (setup.normalClasses) facts.push(`normal classes ${setup.normalClasses.join(',')}`);
+    }
+    const numbers = s
+      ? [`AUROC ${fmtRate(s.auroc)}`, `AP ${fmtRate(s.averagePrecision)}`, `F1 ${fmtRate(s.operatingPoint.f1)} at ${s.chosen}`, `${s.epochsRun} epochs`, `trained ${fmtSeconds(s.trainSeconds)}`, s.backend]
+      : [`${run.metrics.length}${setup ? `/${setup.epochsPlanned}` : ''} epochs`];
+    const exports = h('div', { class: 'card-tools' });
+    if (run.scores) {
+      const metricsButton = h('vscode-button', { appearance: 'secondary', id: 'export-metrics' }, 'Metrics CSV');
+      metricsButton.addEventListener('click', () => this.exportMetrics());
+      const scoresButton = h('vscode-button', { appearance: 'secondary', id: 'export-scores' }, 'Scores CSV');
+      scoresButton.addEventListener('click', () => this.exportScores());
+      exports.append(metricsButton, scoresButton);
+    }
+    header.replaceChildren(
+      h('div', { class: 'run-title' },
+        h('h2', {}, `${run.experimentName} / ${run.runId}`),
+        h('span', { class: `state state-${run.stale ? 'failed' : run.state}`, id: 'run-state' }, state)),
+      h('div', { class: 'run-facts' }, facts.join(' · ')),
+      h('div', { class: 'run-numbers', id: 'run-numbers' }, numbers.join(' · ')),
+      ...(run.error ? [h('div', { class: 'error' }, run.error)] : []),
+      exports);
+  }
+
+  private requestImages(indices: number[]): Promise<{ width: number; height: number; images: PanelTestImage[] }> {
+    const requestId = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(requestId, { resolve, reject });
+      this.channel.post({ type: 'requestImages', requestId, indices });
+    });
+  }
+
+  private baseName(): string {
+    const run = this.model?.run;
+    return run ? `${run.experimentName}-${run.runId}` : 'aelab';
+  }
+
+  private exportPng(u: uPlot, title: string): void {
+    const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    this.channel.post({ type: 'saveFile', file: { kind: 'png', suggestedName: `${this.baseName()}-${slug}.png`, base64: chartPngBase64(u, title, this.theme) } });
+  }
+
+  private exportMetrics(): void {
+    const m = this.model;
+    if (!m?.sorted) return;
+    this.channel.post({ type: 'saveFile', file: { kind: 'csv', suggestedName: `${this.baseName()}-metrics.csv`, text: metricsCsv(m.run, m.sorted, m.threshold, m.strategies) } });
+  }
+
+  private exportScores(): void {
+    const m = this.model;
+    if (!m) return;
+    this.channel.post({ type: 'saveFile', file: { kind: 'csv', suggestedName: `${this.baseName()}-scores.csv`, text: scoresCsv(m.run, m.threshold) } });
+  }
+}
+
+/** Starts the panel (main.mts registers the toolkit components first). */
+export function startResultsPanel(): void {
+  const root = document.getElementById('app');
+  if (root) new ResultsApp(root).start();
+}

@@ -1,0 +1,111 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { validateExperiment } from '../../src/core/config';
+import { readRun } from '../../src/core/runFolder';
+import { etaSeconds, formatDuration, formatLoss, trainingFraction } from '../../src/extension/model/format';
+import { hoverMarkdown, keyCompletions, parentPathAt, valueCompletions } from '../../src/extension/model/schemaHelp';
+import { configDifferences, renderComparisonMarkdown, renderRunMarkdown } from '../../src/extension/model/summaryMarkdown';
+import { instantiateTemplate, isValidExperimentName, listTemplates, uniqueExperimentName } from '../../src/extension/model/templates';
+import { keyAtOffset } from '../../src/extension/model/yamlPath';
+
+const RUNS = path.join(__dirname, '..', 'integration', 'workspace-fixture', '.aelab', 'runs', 'baseline');
+
+describe('extension: formatting', () => {
+  it('formats losses, durations and progress', () => {
+    assert.equal(formatLoss(0.012345), '0.0123');
+    assert.equal(formatLoss(0.0001234), '1.234e-4');
+    assert.equal(formatLoss(undefined), '–');
+    assert.equal(formatDuration(59.4), '59s');
+    assert.equal(formatDuration(125), '2m 05s');
+    assert.equal(formatDuration(7300), '2h 01m');
+    assert.equal(trainingFraction(1, 2, 5, 10), 0.25);
+    assert.equal(trainingFraction(0, 2, 0, 10), 0);
+    assert.equal(etaSeconds(10, 0.25), 30);
+    assert.equal(etaSeconds(10, 0), undefined);
+  });
+});
+
+describe('extension: templates', () => {
+  it('replaces only the name, keeping comments and layout', () => {
+    const text = '# my template\nname: cnn   # the name\ntraining:\n  epochs: 3\n';
+    const out = instantiateTemplate(text, 'renamed');
+    assert.equal(out, '# my template\nname: renamed   # the name\ntraining:\n  epochs: 3\n');
+    assert.equal(validateExperiment(out, 'x').experiment?.name, 'renamed');
+  });
+
+  it('lists only templates that validate, and finds a free name', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-templates-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'good.aelab.yaml'), 'name: good\ndescription: fine\n');
+      fs.writeFileSync(path.join(dir, 'bad.aelab.yaml'), 'name: bad\ntraining:\n  epochs: 0\n');
+      fs.writeFileSync(path.join(dir, 'notes.txt'), 'x');
+      const t = listTemplates(dir);
+      assert.deepEqual(t.map((x) => [x.id, x.name, x.description]), [['good', 'good', 'fine']]);
+      assert.equal(uniqueExperimentName('good', new Set(), dir), 'good-2');
+      assert.equal(uniqueExperimentName('fresh', new Set(['fresh', 'fresh-2']), dir), 'fresh-3');
+      assert.deepEqual(listTemplates(path.join(dir, 'missing')), []);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    assert.equal(isValidExperimentName('ok-1.x_y'), true);
+    assert.equal(isValidExperimentName('-no'), false);
+    assert.equal(isValidExperimentName('has space'), false);
+  });
+
+  it('every shipped example is a usable template', () => {
+    const examples = path.join(__dirname, '..', '..', 'examples');
+    for (const t of listTemplates(examples)) {
+      const out = instantiateTemplate(t.text, 'from-template');
+      const r = validateExperiment(out, t.file);
+      assert.equal(r.ok, true, `${t.file}: ${JSON.stringify(r.problems)}`);
+      assert.equal(r.experiment?.name, 'from-template');
+    }
+  });
+});
+
+describe('extension: hover and completion', () => {
+  const text = 'name: x\ntraining:\n  epochs: 3\n  \ncorruption:\n  type: gau\n';
+
+  it('finds the key under the cursor', () => {
+    assert.deepEqual(keyAtOffset(text, text.indexOf('epochs') + 2)?.path, ['training', 'epochs']);
+    assert.equal(keyAtOffset(text, text.indexOf('3')), undefined);
+    assert.match(hoverMarkdown(['training', 'epochs']) ?? '', /^\*\*training\.epochs\*\*: integer \(≥ 1, ≤ 10000\)/);
+    assert.equal(hoverMarkdown(['nope']), undefined);
+  });
+
+  it('completes the keys of the enclosing mapping that are not there yet', () => {
+    const lines = text.split('\n');
+    assert.deepEqual(parentPathAt(lines, 3, 2), ['training']);
+    const keys = keyCompletions(text, 3, 2).map((k) => k.key.name);
+    assert.ok(keys.includes('learningRate') && keys.includes('earlyStopping'));
+    assert.ok(!keys.includes('epochs'));
+    const top = keyCompletions('name: x\n\n', 1, 0).map((k) => k.key.name);
+    assert.ok(top.includes('training') && !top.includes('name'));
+    assert.equal(keyCompletions('name: x\n\n', 1, 0).find((k) => k.key.name === 'training')?.insertText, 'training:\n  ');
+  });
+
+  it('completes enum values', () => {
+    assert.ok(valueCompletions(text, 5, 11).includes('gaussian'));
+    assert.deepEqual(valueCompletions('training:\n  earlyStopping:\n    restoreBest: ', 2, 17), ['true', 'false']);
+    assert.deepEqual(valueCompletions(text, 2, 11), []);
+  });
+});
+
+describe('extension: results markdown', () => {
+  it('renders a run and a comparison', () => {
+    const done = readRun(path.join(RUNS, '20260101-120000-a1b2'));
+    const failed = readRun(path.join(RUNS, '20260101-110000-c3d4'));
+    const md = renderRunMarkdown(done);
+    assert.match(md, /^# baseline \/ 20260101-120000-a1b2/);
+    assert.match(md, /\| 0\.9731 \| 0\.8812 \| 0\.09210 \| percentile \|/);
+    assert.match(md, /\| anomaly \| 81 \| 19 \|/);
+    assert.match(md, /\| 3 \| 0\.0431 \| 0\.0412 \| 5\.8 \|/);
+    assert.match(renderRunMarkdown(failed), /\*\*State:\*\* failed — the training process killed by SIGKILL/);
+    const cmp = renderComparisonMarkdown([done, failed]);
+    assert.match(cmp, /The runs share every setting/);
+    const changed = { ...failed, config: failed.config && { ...failed.config, experiment: { ...failed.config.experiment, seed: 7 } } };
+    assert.deepEqual(configDifferences([done, changed]), [{ path: 'seed', values: ['42', '7'] }]);
+  });
+});
