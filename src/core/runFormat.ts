@@ -101,6 +101,8 @@ export interface RunSummary {
   trainSeconds: number;
   totalSeconds: number;
   backend: string;
+  /** Peak resident memory of the process that ran it (engine + data), in MiB. */
+  peakMemoryMB?: number;
 }
 
 /** samples.json: header of samples.bin (Float32: for each sample, 4 images of width*height: original, input, reconstruction, |difference|). */

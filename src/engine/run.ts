@@ -177,6 +177,7 @@ async function trainAndEvaluate(
       trainSeconds,
       totalSeconds: (Date.now() - startedAt) / 1000,
       backend,
+      peakMemoryMB: Math.round(process.resourceUsage().maxRSS / 1024),
     };
     // summary.json is written last of the results: with status completed, it marks a whole run.
     writeJsonAtomic(path.join(runDir, RUN_FILES.summary), summary);

@@ -5,7 +5,7 @@ import uPlot from 'uplot';
 import { SortedScores } from '../../core/metrics';
 import { assertNever } from '../../core/protocol';
 import type { CompareWebviewToHost, ComparePanelState, HostToCompareWebview, PanelRunData } from '../../core/protocol';
-import { Chart, chartCard, chartPngBase64, themedAxes } from '../shared/charts';
+import { Chart, chartCard, chartPngBase64, epochAxes, themedAxes } from '../shared/charts';
 import { toCsv } from '../shared/csv';
 import { controlChecked, controlValue, h } from '../shared/dom';
 import { fmtRate, fmtSeconds } from '../shared/format';
@@ -200,7 +200,7 @@ class CompareApp {
     });
     const chart = new Chart(container, {
       scales: { x: { time: false }, y: log ? { distr: 3 } : {} },
-      axes: themedAxes(this.theme, 'epoch', 'loss'),
+      axes: epochAxes(this.theme, 'loss'),
       series,
       cursor: { drag: { x: true, y: false } },
     }, data);

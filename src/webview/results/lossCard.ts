@@ -2,7 +2,7 @@
 // marked, drag to zoom (double-click resets), log-scale toggle.
 import uPlot from 'uplot';
 import type { EpochMetrics, RunSummary } from '../../core/runFormat';
-import { Chart, chartCard, drawVerticalLine, themedAxes } from '../shared/charts';
+import { Chart, chartCard, drawVerticalLine, epochAxes } from '../shared/charts';
 import { controlChecked, h } from '../shared/dom';
 import type { ThemeColors } from '../shared/theme';
 
@@ -85,7 +85,7 @@ export class LossCard {
         x: { time: false, range: (_u, min, max) => [Math.min(1, min || 1), Math.max(planned, max || 1)] },
         y: this.logScale ? { distr: 3 } : {},
       },
-      axes: themedAxes(t, 'epoch', 'loss'),
+      axes: epochAxes(t, 'loss'),
       series: [
         { label: 'epoch' },
         { label: 'train', stroke: t.train, width: 2, points: { show: true, size: 5 } },

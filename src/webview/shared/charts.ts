@@ -15,7 +15,16 @@ export function themedAxes(theme: ThemeColors, xLabel: string, yLabel: string): 
     grid: { stroke: theme.grid, width: 1 },
     ticks: { stroke: theme.grid, width: 1 },
   });
-  return [axis(xLabel), axis(yLabel)];
+  // uPlot rounds tick labels to the increment's decimals, which repeats labels for small scores
+  // (0.001, 0.001, 0.002...): three significant digits keep neighbours apart.
+  const x: uPlot.Axis = { ...axis(xLabel), values: (_u, splits) => splits.map((v) => (v == null ? '' : Number(v.toPrecision(3)).toString())) };
+  return [x, axis(yLabel)];
+}
+
+/** Axes for a chart over epochs: whole-number ticks only. */
+export function epochAxes(theme: ThemeColors, yLabel: string): uPlot.Axis[] {
+  const [x, y] = themedAxes(theme, 'epoch', yLabel);
+  return [{ ...x, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, y];
 }
 
 /** A uPlot chart that follows its container's width. */
