@@ -10,6 +10,7 @@ import { rngFor } from '../core/rng';
 import type { EpochMetrics } from '../core/runFormat';
 import { lossFunction, type LossFunction } from './losses';
 import { applyModel } from './models';
+import { createAdam } from './kernels';
 
 export interface TrainingData {
   /** trainCount images of width x height, row-major, values in [0, 1]. */
@@ -53,7 +54,8 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 function makeOptimizer(cfg: ResolvedTrainingConfig): { optimizer: tf.Optimizer; disposeOptimizer: () => void } {
   const plain = (optimizer: tf.Optimizer) => ({ optimizer, disposeOptimizer: () => optimizer.dispose() });
   switch (cfg.optimizer) {
-    case 'adam': return plain(tf.train.adam(cfg.learningRate));
+    // One fused kernel per variable on wasm/cpu; the stock ops elsewhere (bit-identical weights).
+    case 'adam': return plain(createAdam(cfg.learningRate));
     case 'sgd': {
       if (cfg.momentum === 0) return plain(tf.train.sgd(cfg.learningRate));
       const optimizer = tf.train.momentum(cfg.learningRate, cfg.momentum);
