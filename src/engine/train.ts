@@ -54,7 +54,7 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 function makeOptimizer(cfg: ResolvedTrainingConfig): { optimizer: tf.Optimizer; disposeOptimizer: () => void } {
   const plain = (optimizer: tf.Optimizer) => ({ optimizer, disposeOptimizer: () => optimizer.dispose() });
   switch (cfg.optimizer) {
-    // One fused kernel per variable on wasm/cpu; the stock ops elsewhere (bit-identical weights).
+    // One fused kernel call per step on wasm/cpu; the stock ops elsewhere (bit-identical weights).
     case 'adam': return plain(createAdam(cfg.learningRate));
     case 'sgd': {
       if (cfg.momentum === 0) return plain(tf.train.sgd(cfg.learningRate));

@@ -2,11 +2,18 @@
 // Each case runs the same op, on the same data, on 'cpu' with stock kernels (the reference) and on
 // 'wasm' with aelab's kernels installed, and compares within 1e-4 of the reference's magnitude.
 import { strict as assert } from 'node:assert';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's Node entry registers no gradients; tfjs-layers' bundle registers them all (as in the app).
 import '@tensorflow/tfjs-layers';
 import { initBackend, tfjsVersion } from '../../src/engine/backend';
-import { aelabKernelNames, installedKernels, installKernels, uninstallKernels } from '../../src/engine/kernels';
+import { aelabKernelNames, createAdam, FusedAdamOptimizer, installedKernels, installKernels, uninstallKernels } from '../../src/engine/kernels';
+import {
+  axisPhase, conv2dTransposeByCombinedPhases, conv2dTransposeByGemm, conv2dTransposeByPhases, transposeMethod,
+} from '../../src/engine/kernels/conv2dTranspose';
+import { conv2dByGemm } from '../../src/engine/kernels/conv2dForward';
+import { cpuOps, wasmOps } from '../../src/engine/kernels/rawOps';
+import { sleb, uleb } from '../../src/engine/kernels/wasmAsm';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 type Shape4 = [number, number, number, number];
@@ -84,6 +91,17 @@ const convCases: Array<{ x: Shape4; filter: Shape4; strides: number | [number, n
   { x: [2, 5, 5, 1], filter: [3, 3, 1, 1], strides: 1, pad: 1 },
   { x: [3, 28, 28, 1], filter: [3, 3, 1, 16], strides: 2, pad: 'same' },
   { x: [3, 14, 14, 16], filter: [3, 3, 16, 32], strides: 2, pad: 'same' },
+  { x: [2, 8, 9, 5], filter: [3, 3, 5, 6], strides: 1, pad: 'same' },
+  { x: [2, 10, 11, 4], filter: [3, 2, 4, 3], strides: 3, pad: 'same' },
+  { x: [2, 9, 8, 4], filter: [2, 2, 4, 3], strides: 3, pad: 'valid' },
+  { x: [1, 7, 7, 6], filter: [1, 1, 6, 5], strides: 2, pad: 'same' },
+  { x: [2, 13, 12, 1], filter: [11, 1, 1, 1], strides: 1, pad: 'valid' },
+  { x: [2, 3, 12, 1], filter: [1, 11, 1, 1], strides: 1, pad: 'valid' },
+  // Filter gradients in column blocks of 12 and of 16 + 4.
+  { x: [2, 9, 9, 3], filter: [3, 3, 3, 12], strides: 2, pad: 'same' },
+  { x: [2, 6, 6, 2], filter: [2, 2, 2, 20], strides: 1, pad: 'valid' },
+  // 6 input channels: im2col copies 4 at a time, then 2 singly.
+  { x: [2, 7, 6, 6], filter: [3, 3, 6, 16], strides: 1, pad: 'same' },
 ];
 
 const label = (c: (typeof convCases)[number]) => `x [${c.x}] filter [${c.filter}] strides ${JSON.stringify(c.strides)} pad ${JSON.stringify(c.pad)}`;
@@ -108,7 +126,7 @@ describe('engine kernels (wasm vs stock cpu)', function () {
 
   it('installs every aelab kernel on wasm, and stock wasm really lacks Conv2DBackpropFilter', async () => {
     assert.deepEqual(installedKernels('wasm').sort(), aelabKernelNames('wasm').sort());
-    assert.deepEqual(aelabKernelNames('wasm').sort(), ['BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Tile', '_FusedMatMul']);
+    assert.deepEqual(aelabKernelNames('wasm').sort(), ['Add', 'AelabAdam', 'BatchMatMul', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Identity', 'Slice', 'SplitV', 'Sum', 'Tile', '_FusedMatMul']);
     await tf.setBackend('wasm');
     uninstallKernels('wasm');
     try {
@@ -140,6 +158,65 @@ describe('engine kernels (wasm vs stock cpu)', function () {
           { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x }) as tf.Tensor);
       });
     }
+  });
+
+  describe('conv2dByGemm (the stride-1 convolutions inside the transposed-convolution phases)', () => {
+    for (const c of convCases) {
+      it(label(c), async () => {
+        const ours = c.filter[3] >= 16 && c.filter[3] % 4 === 0;
+        const expected = await on('cpu', () => tf.conv2d(tensor(c.x, 37) as tf.Tensor4D, tensor(c.filter, 38) as tf.Tensor4D, c.strides, c.pad));
+        const actual = await on('wasm', () => {
+          const y = conv2dByGemm(tf.backend() as BackendWasm, tensor(c.x, 37), tensor(c.filter, 38), { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: 1 });
+          assert.equal(y !== undefined, ours, 'taken only for 16+ out channels in multiples of 4');
+          return y ? tf.engine().makeTensorFromTensorInfo(y) : tf.zeros(expected[0].shape);
+        });
+        if (ours) assertClose(actual, expected, `conv2dByGemm ${label(c)}`);
+      });
+    }
+  });
+
+  describe('Conv2DBackpropInput, each method on every case', () => {
+    for (const c of convCases) {
+      for (const method of ['phases', 'combined', 'gemm', 'phases on cpu', 'combined on cpu'] as const) {
+        it(`${method}: ${label(c)}`, async () => {
+          const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.strides, 1, c.pad, undefined, false, 'channelsLast');
+          const dyShape = info.outShape;
+          uninstallKernels('cpu');
+          const expected = await on('cpu', () => tf.engine().runKernel('Conv2DBackpropInput',
+            { dy: tensor(dyShape, 3), filter: tensor(c.filter, 4) },
+            { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x }) as tf.Tensor);
+          const onCpu = method.endsWith('on cpu');
+          const transpose = method === 'gemm' ? conv2dTransposeByGemm : method.startsWith('combined') ? conv2dTransposeByCombinedPhases : conv2dTransposeByPhases;
+          const actual = await on(onCpu ? 'cpu' : 'wasm', () => {
+            const dy = tensor(dyShape, 3);
+            const filter = tensor(c.filter, 4);
+            const dx = transpose(onCpu ? cpuOps(tf.backend()) : wasmOps(tf.backend()), dy, filter, info);
+            return tf.engine().makeTensorFromTensorInfo(dx);
+          });
+          assertClose(actual, expected, `${method} ${label(c)}`);
+        });
+      }
+    }
+
+    it('chooses separate phases for many dx channels or stride 1, one combined convolution otherwise', () => {
+      const method = (x: Shape4, filter: Shape4, strides: number) =>
+        transposeMethod(tf.backend_util.computeConv2DInfo(x, filter, strides, 1, 'same', undefined, false, 'channelsLast'));
+      assert.equal(method([64, 14, 14, 16], [3, 3, 16, 32], 2), 'phases');
+      assert.equal(method([64, 14, 14, 8], [3, 3, 8, 16], 2), 'phases');
+      assert.equal(method([64, 14, 14, 4], [3, 3, 4, 16], 2), 'combined');
+      assert.equal(method([64, 28, 28, 1], [3, 3, 1, 16], 2), 'combined');
+      assert.equal(method([320, 28, 28, 1], [11, 1, 1, 1], 1), 'phases');
+    });
+
+    it('splits an axis into phases that cover every output position once', () => {
+      for (const [stride, filterSize, pad, inSize, outSize] of [[2, 3, 0, 14, 7], [2, 3, 1, 7, 4], [3, 2, 0, 9, 3], [1, 11, 0, 28, 18], [3, 1, 1, 10, 4]]) {
+        const phases = Array.from({ length: stride }, (_, r) => axisPhase(r, stride, filterSize, pad, inSize, outSize));
+        assert.equal(phases.reduce((sum, p) => sum + p.count, 0), inSize, `stride ${stride} filter ${filterSize}`);
+        const taps = phases.reduce((sum, p) => sum + p.taps, 0);
+        assert.equal(taps, filterSize, `every tap used once (stride ${stride} filter ${filterSize})`);
+        for (const p of phases) assert.ok(p.padBefore >= 0 && p.padAfter >= 0 && p.skip >= 0);
+      }
+    });
   });
 
   it('rejects NCHW and dilations other than 1 with a clear error', async () => {
@@ -180,8 +257,11 @@ describe('engine kernels (wasm vs stock cpu)', function () {
   });
 
   describe('BatchMatMul', () => {
-    // "wide" favours the swapped form (a small), "tall" the direct form (b small); odd sizes.
-    const sizes: Array<[string, number, number, number]> = [['tiny', 5, 7, 3], ['wide', 63, 301, 197], ['tall', 199, 29, 65]];
+    // "wide" favours the swapped form (a small), "tall" the direct form (b small); odd sizes take
+    // XNNPACK, "dense" and "m4" (only m a multiple of 4: swapped) our unpacked GEMM.
+    const sizes: Array<[string, number, number, number]> = [
+      ['tiny', 5, 7, 3], ['wide', 63, 301, 197], ['tall', 199, 29, 65], ['dense', 64, 784, 128], ['m4', 12, 50, 7],
+    ];
     for (const [name, m, k, n] of sizes) {
       for (const transposeA of [false, true]) {
         for (const transposeB of [false, true]) {
@@ -277,6 +357,171 @@ describe('engine kernels (wasm vs stock cpu)', function () {
     }
   });
 
+  describe('FusedAdamOptimizer (the AelabAdam kernel)', () => {
+    // Odd sizes cover the SIMD loop's scalar tail.
+    const shapes = [[1], [3], [7, 5], [33], [2, 3, 3, 5]];
+
+    /** `steps` Adam steps on fresh variables; optimizer `first` for `switchAt` steps, then `second` given first's weights. */
+    async function train(first: () => tf.Optimizer, steps: number, second?: () => tf.Optimizer, switchAt = steps): Promise<Float32Array[]> {
+      const variables = shapes.map((shape, i) => tf.variable(tensor(shape, 30 + i)));
+      const targets = shapes.map((shape, i) => tensor(shape, 40 + i));
+      const loss = () => tf.addN(variables.map((v, i) => tf.sum(tf.square(tf.sub(tf.mul(v, 1.5), targets[i]))))) as tf.Scalar;
+      let optimizer = first();
+      for (let step = 0; step < steps; step++) {
+        if (step === switchAt && second) {
+          const weights = await optimizer.getWeights();
+          const next = second();
+          await next.setWeights(weights);
+          assert.equal(next.iterations, optimizer.iterations);
+          optimizer.dispose();
+          optimizer = next;
+        }
+        optimizer.minimize(loss, false, variables);
+      }
+      const values = variables.map((v) => (v.dataSync() as Float32Array).slice());
+      optimizer.dispose();
+      tf.dispose([...variables, ...targets]);
+      return values;
+    }
+
+    function assertSame(actual: Float32Array[], expected: Float32Array[], what: string): void {
+      actual.forEach((a, i) => a.forEach((value, j) => {
+        assert.equal(value, expected[i][j], `${what}: variable ${i} element ${j}`);
+      }));
+    }
+
+    for (const backend of ['wasm', 'cpu'] as const) {
+      it(`${backend}: gives exactly tf.train.adam's values, step by step`, async () => {
+        await tf.setBackend(backend);
+        installKernels(backend);
+        const expected = await train(() => tf.train.adam(0.01), 6);
+        const actual = await train(() => createAdam(0.01), 6);
+        assertSame(actual, expected, backend);
+      });
+    }
+
+    it('wasm without the kernel: falls back to the stock ops', async () => {
+      await tf.setBackend('wasm');
+      const expected = await train(() => tf.train.adam(0.01, 0.8, 0.99, 1e-6), 4);
+      uninstallKernels('wasm', ['AelabAdam']);
+      try {
+        const actual = await train(() => new FusedAdamOptimizer(0.01, 0.8, 0.99, 1e-6), 4);
+        assertSame(actual, expected, 'fallback');
+      } finally {
+        installKernels('wasm');
+      }
+    });
+
+    it('saves and restores its state like tf.train.adam (getWeights / setWeights, iterations)', async () => {
+      await tf.setBackend('wasm');
+      const expected = await train(() => tf.train.adam(0.01), 5);
+      assertSame(await train(() => createAdam(0.01), 5, () => createAdam(0.01), 3), expected, 'fused -> fused');
+      assertSame(await train(() => tf.train.adam(0.01), 5, () => createAdam(0.01), 3), expected, 'stock -> fused');
+      const config = createAdam(0.01, 0.8, 0.95, 1e-5).getConfig();
+      assert.deepEqual(config, { learningRate: 0.01, beta1: 0.8, beta2: 0.95, epsilon: 1e-5 });
+    });
+  });
+
+  describe('Sum over all axes but the last', () => {
+    const cases: Array<[number[], number | number[], boolean]> = [
+      [[64, 14, 14, 16], [0, 1, 2], false], [[3, 5, 7], [0, 1], true], [[6, 1], 0, false], [[50, 13], [-2], true],
+      [[2, 3, 4, 9], [2, 0, 1], false], [[1, 1, 5], [0, 1], false],
+      // Not ours (stock): the last axis, everything, or a middle axis alone.
+      [[4, 6], 1, false], [[4, 6], [0, 1], false], [[3, 4, 5], 1, true],
+    ];
+    for (const [shape, axis, keepDims] of cases) {
+      it(`[${shape}] axis ${JSON.stringify(axis)} keepDims ${keepDims}`, async () => {
+        await compareWasmToCpu('sum', () => tf.sum(tensor(shape, 27), axis, keepDims));
+      });
+    }
+
+    it('adds in the stock kernel\'s order (the same float32 bits)', async () => {
+      await tf.setBackend('wasm');
+      const run = () => tf.tidy(() => (tf.sum(tf.mul(tensor([64, 7, 7, 32], 28), 1000), [0, 1, 2]).dataSync() as Float32Array).slice());
+      const ours = run();
+      uninstallKernels('wasm', ['Sum']);
+      try {
+        assert.deepEqual(ours, run());
+      } finally {
+        installKernels('wasm');
+      }
+    });
+  });
+
+  describe('Add of a bias', () => {
+    const cases: Array<[number[], number[]]> = [
+      [[64, 14, 14, 16], [16]], [[3, 5, 7], [1, 1, 7]], [[5, 7], [7]], [[2, 3, 4, 9], [1, 9]], [[4, 1], [1]],
+      // Not ours (stock): same shapes, a middle-axis broadcast, a scalar, a bias of higher rank.
+      [[4, 6], [4, 6]], [[4, 6], [4, 1]], [[4, 6], []], [[6], [6]], [[7], [1, 1, 7]],
+    ];
+    for (const [aShape, bShape] of cases) {
+      it(`[${aShape}] + [${bShape}] and [${bShape}] + [${aShape}]`, async () => {
+        await compareWasmToCpu('add', () => [tf.add(tensor(aShape, 29), tensor(bShape, 30)), tf.add(tensor(bShape, 31), tensor(aShape, 32))]);
+      });
+    }
+
+    it('int32 and mixed operands still go to the stock kernel', async () => {
+      await compareWasmToCpu('add int32', () => tf.cast(tf.add(tf.cast(tf.mul(tensor([3, 4], 33), 10), 'int32'), tf.tensor1d([1, 2, 3, 4], 'int32')), 'float32'));
+    });
+  });
+
+  describe('Slice and SplitV', () => {
+    const splits: Array<[number[], number | number[], number]> = [
+      [[10, 6, 6, 1], 5, 0], [[9, 4, 3], [2, 3, 4], 0], [[1, 6, 4], [1, -1, 2], 1], [[3, 6, 4], 3, 1], [[3, 4, 6], [1, 5], -1],
+    ];
+    for (const [shape, numOrSizeSplits, axis] of splits) {
+      it(`split [${shape}] into ${JSON.stringify(numOrSizeSplits)} along ${axis}, float32 / int32 / bool`, async () => {
+        await compareWasmToCpu('split', () => {
+          const x = tensor(shape, 34);
+          return [
+            ...tf.split(x, numOrSizeSplits, axis),
+            ...tf.split(tf.cast(tf.mul(x, 100), 'int32'), numOrSizeSplits, axis).map((t) => tf.cast(t, 'float32')),
+            ...tf.split(tf.greater(x, 0), numOrSizeSplits, axis).map((t) => tf.cast(t, 'float32')),
+          ];
+        });
+      });
+    }
+    const slices: Array<[number[], number[], number[]]> = [
+      [[5, 4, 3], [1, 0, 0], [3, 4, 3]], [[5, 4, 3], [2, 1, 0], [1, 2, 3]], [[5, 4, 3], [0, 1, 1], [5, 2, 2]], [[7], [2], [-1]], [[4, 3], [4, 0], [0, 3]],
+    ];
+    for (const [shape, begin, size] of slices) {
+      it(`slice [${shape}] at [${begin}] size [${size}]`, async () => {
+        await compareWasmToCpu('slice', () => [tf.slice(tensor(shape, 35), begin, size), tf.cast(tf.slice(tf.cast(tf.mul(tensor(shape, 35), 9), 'int32'), begin, size), 'float32')]);
+      });
+    }
+  });
+
+  it('Identity shares data: a clone outlives its source, and memory is freed with the last reference', async () => {
+    await tf.setBackend('wasm');
+    const backend = tf.engine().backend;
+    const before = backend.numDataIds();
+    tf.tidy(() => {
+      const x = tensor([3, 4], 36);
+      const expected = (x.dataSync() as Float32Array).slice();
+      const copy = tf.clone(x);
+      x.dispose();
+      assert.deepEqual(copy.dataSync(), expected);
+      const ints = tf.tensor1d([1, 2, 3], 'int32');
+      const intCopy = tf.clone(ints);
+      ints.dispose();
+      assert.deepEqual([...intCopy.dataSync()], [1, 2, 3]);
+      assert.deepEqual(tf.clone(tf.tensor1d(['a', 'b'], 'string')).dataSync(), ['a', 'b']);
+    });
+    assert.equal(backend.numDataIds(), before);
+  });
+
+  it('encodes LEB128 as the WebAssembly binary format does', () => {
+    assert.deepEqual(uleb(0), [0]);
+    assert.deepEqual(uleb(127), [0x7f]);
+    assert.deepEqual(uleb(128), [0x80, 0x01]);
+    assert.deepEqual(uleb(0xe3), [0xe3, 0x01]);
+    assert.deepEqual(sleb(-1), [0x7f]);
+    assert.deepEqual(sleb(-4), [0x7c]);
+    assert.deepEqual(sleb(63), [0x3f]);
+    assert.deepEqual(sleb(64), [0xc0, 0x00]);
+    assert.deepEqual(sleb(-65), [0xbf, 0x7f]);
+  });
+
   it('leaks no wasm tensors (every intermediate is released)', async () => {
     await tf.setBackend('wasm');
     const ops = () => {
@@ -298,6 +543,11 @@ describe('engine kernels (wasm vs stock cpu)', function () {
         }
       }
       tf.tile(tensor([1, 1, 1, 8], 7), [1, 1, 4, 1]);
+      // Both transposed-convolution methods, and the Adam kernel.
+      tf.engine().runKernel('Conv2DBackpropInput', { dy: tensor([2, 5, 5, 4], 8), filter: tensor([3, 3, 1, 4], 9) }, { ...conv, inputShape: [2, 9, 9, 1] });
+      tf.engine().runKernel('Conv2DBackpropInput', { dy: tensor([2, 5, 5, 4], 8), filter: tensor([2, 2, 3, 4], 9) }, { ...conv, strides: 3, inputShape: [2, 13, 13, 3] });
+      tf.engine().runKernel('AelabAdam', { value0: tensor([5], 10), m0: tensor([5], 11), v0: tf.abs(tensor([5], 12)), gradient0: tensor([5], 13) },
+        { count: 1, learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, biasCorrection1: 0.1, biasCorrection2: 0.001 });
     };
     tf.tidy(ops);
     const backendIds = tf.engine().backend.numDataIds();
@@ -363,7 +613,7 @@ describe('initBackend', function () {
     const cpu = await initBackend('cpu');
     assert.equal(cpu.name, 'cpu');
     assert.equal(tf.getBackend(), 'cpu');
-    assert.deepEqual(installedKernels('cpu'), ['Conv2DBackpropFilter']);
+    assert.deepEqual(installedKernels('cpu'), ['Conv2DBackpropFilter', 'AelabAdam']);
     const logs: string[] = [];
     const wasm = await initBackend('wasm', { wasmDir: '/nonexistent/wasm', log: (m) => logs.push(m) });
     assert.equal(wasm.name, 'wasm');

@@ -1,12 +1,15 @@
 // Adam in one pass per variable. tfjs-core's AdamOptimizer spends 13 kernels per variable per
 // step (each allocating and walking a full-size tensor): about 20% of a dense-model training step
 // on wasm. The `AelabAdam` kernel reads value, m, v and the gradient once and writes the three new
-// tensors; `FusedAdamOptimizer` is tfjs's AdamOptimizer (same state, names and serialisation)
-// using that kernel where it is registered (wasm, cpu) and the stock ops elsewhere.
+// tensors, with the same float32 results; `FusedAdamOptimizer` is tfjs's AdamOptimizer (same
+// state, names and serialisation) using that kernel where it is registered (wasm, cpu) and the
+// stock ops elsewhere.
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, NamedTensorMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { asKernelFunc, findKernel, input, type KernelArgs, type PatchedBackendName } from './registry';
 import { opsFor } from './rawOps';
+import { heapOffset, simdKernels } from './simd';
 
 export const ADAM_KERNEL = 'AelabAdam';
 
@@ -14,6 +17,8 @@ export const ADAM_KERNEL = 'AelabAdam';
 type NamedTensor = Awaited<ReturnType<tf.Optimizer['getWeights']>>[number];
 
 export interface AdamKernelAttrs {
+  /** Number of variables in the call. */
+  count: number;
   learningRate: number;
   beta1: number;
   beta2: number;
@@ -23,52 +28,74 @@ export interface AdamKernelAttrs {
   biasCorrection2: number;
 }
 
+/** Each constant as the float32 scalar tensor tfjs's AdamOptimizer would make of it. */
+function float32Constants(a: AdamKernelAttrs) {
+  const f = Math.fround;
+  return {
+    b1: f(a.beta1), ob1: f(1 - a.beta1), b2: f(a.beta2), ob2: f(1 - a.beta2),
+    c1: f(a.biasCorrection1), c2: f(a.biasCorrection2), eps: f(a.epsilon), negLr: f(-a.learningRate),
+  };
+}
+
 /**
- * m' = b1 m + (1 - b1) g;  v' = b2 v + (1 - b2) g^2;  w' = w - lr (m' / c1) / (sqrt(v' / c2) + eps).
- * Constants rounded to float32 as tfjs's scalar tensors are; arithmetic in float64, stored as float32.
+ * m' = m b1 + g (1 - b1);  v' = v b2 + g^2 (1 - b2);  w' = ((m' / c1) / (sqrt(v' / c2) + eps)) (-lr) + w,
+ * each operation rounded to float32 in tfjs's order, so the results equal the stock optimizer's.
+ * (The cpu backend's path; wasm runs the same in wasm SIMD, see simd.ts.)
  */
 export function adamUpdateInto(
   w: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, a: AdamKernelAttrs,
   wOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
 ): void {
   const f = Math.fround;
-  const b1 = f(a.beta1);
-  const b2 = f(a.beta2);
-  const ob1 = f(1 - a.beta1);
-  const ob2 = f(1 - a.beta2);
-  const c1 = f(a.biasCorrection1);
-  const c2 = f(a.biasCorrection2);
-  const eps = f(a.epsilon);
-  const lr = f(-a.learningRate);
+  const { b1, ob1, b2, ob2, c1, c2, eps, negLr } = float32Constants(a);
   for (let i = 0; i < w.length; i++) {
     const gi = g[i];
-    const mi = b1 * m[i] + ob1 * gi;
-    const vi = b2 * v[i] + ob2 * (gi * gi);
+    const mi = f(f(m[i] * b1) + f(gi * ob1));
+    const vi = f(f(v[i] * b2) + f(f(gi * gi) * ob2));
     mOut[i] = mi;
     vOut[i] = vi;
-    wOut[i] = w[i] + ((mi / c1) / (Math.sqrt(vi / c2) + eps)) * lr;
+    const denominator = f(f(Math.sqrt(f(vi / c2))) + eps);
+    wOut[i] = f(f(f(f(mi / c1) / denominator) * negLr) + w[i]);
   }
 }
 
+/**
+ * Inputs value<i>, m<i>, v<i>, gradient<i> for i < attrs.count (every variable of a step in ONE
+ * kernel call: the engine's per-call cost, ~25 us, was more than the update of a small variable);
+ * outputs new value, m, v per variable, in that order.
+ */
 function adamKernel(backendName: PatchedBackendName, args: KernelArgs): TensorInfo[] {
   const ops = opsFor(backendName, args.backend);
-  const value = input(args.inputs, 'value', ADAM_KERNEL);
-  const m = input(args.inputs, 'm', ADAM_KERNEL);
-  const v = input(args.inputs, 'v', ADAM_KERNEL);
-  const gradient = input(args.inputs, 'gradient', ADAM_KERNEL);
-  const size = tf.util.sizeFromShape(value.shape);
-  for (const [name, t] of [['m', m], ['v', v], ['gradient', gradient]] as const) {
-    if (tf.util.sizeFromShape(t.shape) !== size) throw new Error(`${ADAM_KERNEL}: ${name} has shape [${t.shape}], the variable [${value.shape}]`);
-  }
-  for (const t of [value, m, v, gradient]) if (t.dtype !== 'float32') throw new Error(`${ADAM_KERNEL}: float32 only, got ${t.dtype}`);
   // Our own attribute bag (set by FusedAdamOptimizer below).
   const attrs = args.attrs as unknown as AdamKernelAttrs;
-  const wOut = ops.alloc([...value.shape]);
-  const mOut = ops.alloc([...value.shape]);
-  const vOut = ops.alloc([...value.shape]);
-  // Views after the last allocation: growing the wasm heap detaches older ones.
-  adamUpdateInto(ops.f32(value), ops.f32(m), ops.f32(v), ops.f32(gradient), attrs, ops.f32(wOut), ops.f32(mOut), ops.f32(vOut));
-  return [wOut, mOut, vOut];
+  const k = float32Constants(attrs);
+  const outputs: TensorInfo[] = [];
+  for (let i = 0; i < attrs.count; i++) {
+    const value = input(args.inputs, `value${i}`, ADAM_KERNEL);
+    const m = input(args.inputs, `m${i}`, ADAM_KERNEL);
+    const v = input(args.inputs, `v${i}`, ADAM_KERNEL);
+    const gradient = input(args.inputs, `gradient${i}`, ADAM_KERNEL);
+    const size = tf.util.sizeFromShape(value.shape);
+    for (const [name, t] of [['m', m], ['v', v], ['gradient', gradient]] as const) {
+      if (tf.util.sizeFromShape(t.shape) !== size) throw new Error(`${ADAM_KERNEL}: ${name}${i} has shape [${t.shape}], the variable [${value.shape}]`);
+    }
+    for (const t of [value, m, v, gradient]) if (t.dtype !== 'float32') throw new Error(`${ADAM_KERNEL}: float32 only, got ${t.dtype}`);
+    const wOut = ops.alloc([...value.shape]);
+    const mOut = ops.alloc([...value.shape]);
+    const vOut = ops.alloc([...value.shape]);
+    if (backendName === 'wasm') {
+      // Kernels registered for 'wasm' are only ever called with the BackendWasm instance. Heap
+      // offsets stay valid when the heap grows (views would not).
+      const backend = args.backend as BackendWasm;
+      const at = (t: TensorInfo) => heapOffset(backend, t);
+      simdKernels(backend).adam(at(value), at(m), at(v), at(gradient), at(wOut), at(mOut), at(vOut), size,
+        k.b1, k.ob1, k.b2, k.ob2, k.c1, k.c2, k.eps, k.negLr);
+    } else {
+      adamUpdateInto(ops.f32(value), ops.f32(m), ops.f32(v), ops.f32(gradient), attrs, ops.f32(wOut), ops.f32(mOut), ops.f32(vOut));
+    }
+    outputs.push(wOut, mOut, vOut);
+  }
+  return outputs;
 }
 
 export function adamKernelConfig(backendName: PatchedBackendName): KernelConfig {
@@ -82,7 +109,7 @@ interface MomentVariable {
 
 /**
  * Drop-in for `tf.train.adam(learningRate, beta1, beta2, epsilon)`: same update, same optimizer
- * weights (`<name>/m`, `<name>/v`, iterations) and config, registered under the same class name.
+ * weights (`<name>/m`, `<name>/v`, iterations), config and class name ('Adam').
  */
 export class FusedAdamOptimizer extends tf.Optimizer {
   static get className(): string {
@@ -114,10 +141,13 @@ export class FusedAdamOptimizer extends tf.Optimizer {
       : Object.entries(variableGradients);
     const fused = findKernel(ADAM_KERNEL, tf.getBackend()) !== undefined;
     const attrs: AdamKernelAttrs = {
-      learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon,
+      count: 0, learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon,
       biasCorrection1: Math.fround(1 - this.accBeta1), biasCorrection2: Math.fround(1 - this.accBeta2),
     };
     tf.tidy(() => {
+      // Variables for the one kernel call, and their kernel inputs.
+      const updated: Array<[tf.Variable, tf.Variable, tf.Variable]> = [];
+      const inputs: NamedTensorMap = {};
       entries.forEach(([name, gradient], i) => {
         const value = tf.engine().registeredVariables[name];
         if (!value) throw new Error(`FusedAdamOptimizer: no variable named '${name}'`);
@@ -127,10 +157,9 @@ export class FusedAdamOptimizer extends tf.Optimizer {
         const m = this.firstMoments[i].variable;
         const v = this.secondMoments[i].variable;
         if (fused && gradient.dtype === 'float32' && value.dtype === 'float32') {
-          const [w2, m2, v2] = tf.engine().runKernel(ADAM_KERNEL, { value, m, v, gradient }, { ...attrs }) as tf.Tensor[];
-          m.assign(m2);
-          v.assign(v2);
-          value.assign(w2);
+          const j = updated.length;
+          Object.assign(inputs, { [`value${j}`]: value, [`m${j}`]: m, [`v${j}`]: v, [`gradient${j}`]: gradient });
+          updated.push([value, m, v]);
           return;
         }
         // The stock AdamOptimizer's ops, for backends without the kernel.
@@ -141,6 +170,13 @@ export class FusedAdamOptimizer extends tf.Optimizer {
         m.assign(m2);
         v.assign(v2);
         value.assign(tf.add(tf.mul(tf.div(mHat, tf.add(tf.sqrt(vHat), this.epsilon)), -this.learningRate), value));
+      });
+      if (updated.length === 0) return;
+      const outputs = tf.engine().runKernel(ADAM_KERNEL, inputs, { ...attrs, count: updated.length }) as tf.Tensor[];
+      updated.forEach(([value, m, v], j) => {
+        value.assign(outputs[3 * j]);
+        m.assign(outputs[3 * j + 1]);
+        v.assign(outputs[3 * j + 2]);
       });
     });
     this.accBeta1 = Math.fround(this.accBeta1 * Math.fround(this.beta1));

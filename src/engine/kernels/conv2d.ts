@@ -1,16 +1,18 @@
-// Conv2DBackpropFilter as im2col around ONE stock matrix multiply (XNNPACK on wasm); wasm has
-// none, and cpu's does a 4-D TensorBuffer.get() per multiply-add:
+// Conv2DBackpropFilter (wasm has none; cpu's does a 4-D TensorBuffer.get() per multiply-add) as
+// im2col and one matrix product:
 //   colsT[(fh, fw, ci), (n, oh, ow)] = x[n, oh*sh - top + fh, ow*sw - left + fw, ci]  (0 outside)
 //   dW[(fh, fw, ci), co] = colsT . dy[(n, oh, ow), co]
-// XNNPACK packs the right operand (dy here) first; of the two orientations this one packs the
-// smaller matrix and multiplies along the long P = n*oh*ow axis. Also the shared shape checks of
-// the convolution kernels. NHWC, dilation 1, any strides and padding.
+// On wasm both run as our wasm loops (simd.ts): the product has few rows and columns and a long
+// inner axis, where XNNPACK would spend more time packing dy than multiplying. Also the shared
+// shape checks of the convolution kernels. NHWC, dilation 1, any strides and padding.
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   backend_util, Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs, type KernelConfig, type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { asKernelFunc, input, type KernelArgs, type PatchedBackendName } from './registry';
 import { opsFor } from './rawOps';
+import { gemmUnpacked, im2colTransposedWasm } from './simd';
 
 type Shape4 = [number, number, number, number];
 
@@ -64,7 +66,7 @@ export function im2colTransposed(x: Float32Array, info: backend_util.Conv2DInfo,
   }
 }
 
-function conv2dBackpropFilter(backendName: PatchedBackendName, args: KernelArgs): TensorInfo {
+function conv2dBackpropFilter(backendName: PatchedBackendName, args: KernelArgs, way: FilterGradientWay): TensorInfo {
   const ops = opsFor(backendName, args.backend);
   const x = input(args.inputs, 'x', Conv2DBackpropFilter);
   const dy = input(args.inputs, 'dy', Conv2DBackpropFilter);
@@ -84,9 +86,21 @@ function conv2dBackpropFilter(backendName: PatchedBackendName, args: KernelArgs)
     ops.f32(zeros).fill(0);
     return zeros;
   }
-  const dy2 = ops.reshape(dy, [P, CO]);
   const colsT = ops.alloc([rows, P]);
-  im2colTransposed(ops.f32(x), info, ops.f32(colsT));
+  const wasmLoops = backendName === 'wasm' && way === 'wasm-loops';
+  if (wasmLoops) {
+    // Kernels registered for 'wasm' are only ever called with the BackendWasm instance.
+    im2colTransposedWasm(args.backend as BackendWasm, x, info, colsT);
+  } else {
+    im2colTransposed(ops.f32(x), info, ops.f32(colsT));
+  }
+  if (wasmLoops && CO % 4 === 0) {
+    const dw = ops.alloc([...attrs.filterShape]);
+    gemmUnpacked(args.backend as BackendWasm, colsT, dy, dw, rows, P, CO);
+    ops.dispose(colsT);
+    return dw;
+  }
+  const dy2 = ops.reshape(dy, [P, CO]);
   const dw2 = ops.matMul(colsT, dy2);
   ops.dispose(colsT);
   const dw = ops.reshape(dw2, [...attrs.filterShape]);
@@ -94,7 +108,14 @@ function conv2dBackpropFilter(backendName: PatchedBackendName, args: KernelArgs)
   return dw;
 }
 
-export function conv2dBackpropFilterConfig(backendName: PatchedBackendName): KernelConfig {
-  return { kernelName: Conv2DBackpropFilter, backendName, kernelFunc: asKernelFunc((args) => conv2dBackpropFilter(backendName, args)) };
-}
+/**
+ * How the wasm backend computes it: with our wasm loops (im2col, and the product by gemmUnpacked
+ * when out channels are a multiple of 4), or as before them (im2col in JavaScript, XNNPACK's
+ * product); bench/ compares the two. The cpu backend always takes the JavaScript im2col and its
+ * stock product.
+ */
+export type FilterGradientWay = 'wasm-loops' | 'js-im2col-xnnpack';
 
+export function conv2dBackpropFilterConfig(backendName: PatchedBackendName, way: FilterGradientWay = 'wasm-loops'): KernelConfig {
+  return { kernelName: Conv2DBackpropFilter, backendName, kernelFunc: asKernelFunc((args) => conv2dBackpropFilter(backendName, args, way)) };
+}

@@ -2,14 +2,22 @@
 //   wasm: Conv2DBackpropFilter (missing in tfjs-backend-wasm 4.22), Conv2DBackpropInput (stock is
 //         a naive loop; also the Conv2DTranspose forward pass), BatchMatMul and _FusedMatMul
 //         (stock takes XNNPACK only for untransposed, unbatched operands, and packs weights
-//         slowly), Tile (stock is per-element; batch-norm gradients tile every step).
-//   cpu:  Conv2DBackpropFilter (stock costs ~2 s a call on a small CNN).
+//         slowly), Tile (stock is per-element; batch-norm gradients tile every step), Sum over all
+//         axes but the last (bias gradients; stock transposes first), Add of a bias (stock
+//         broadcasts per element), Slice / SplitV of contiguous pieces (stock copies the whole
+//         input out of the heap per piece), Identity (shares data instead of copying), AelabAdam (one-pass Adam update, used by
+//         FusedAdamOptimizer / createAdam).
+//   cpu:  Conv2DBackpropFilter (stock costs ~2 s a call on a small CNN), AelabAdam.
 // Installing is idempotent; uninstalling restores the stock kernels (used by tests and benches).
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { adamKernelConfig } from './adam';
+import { addBiasConfig } from './addBias';
 import { conv2dBackpropFilterConfig } from './conv2d';
 import { conv2dBackpropInputConfig } from './conv2dTranspose';
 import { batchMatMulConfig, fusedMatMulConfig } from './matMul';
+import { identityConfig } from './identity';
+import { sliceConfig, splitVConfig } from './slice';
+import { sumConfig } from './sum';
 import { tileConfig } from './tile';
 import { installKernel, isInstalled, uninstallKernel, type PatchedBackendName } from './registry';
 
@@ -18,8 +26,8 @@ export { createAdam, FusedAdamOptimizer } from './adam';
 
 const factories: Record<PatchedBackendName, Array<() => KernelConfig>> = {
   wasm: [
-    () => conv2dBackpropFilterConfig('wasm'), conv2dBackpropInputConfig, batchMatMulConfig, fusedMatMulConfig, tileConfig,
-    () => adamKernelConfig('wasm'),
+    () => conv2dBackpropFilterConfig('wasm'), () => conv2dBackpropInputConfig(), () => batchMatMulConfig(), () => fusedMatMulConfig(), tileConfig,
+    () => adamKernelConfig('wasm'), sumConfig, addBiasConfig, sliceConfig, splitVConfig, identityConfig,
   ],
   cpu: [() => conv2dBackpropFilterConfig('cpu'), () => adamKernelConfig('cpu')],
 };

@@ -1,26 +1,36 @@
-// BatchMatMul / _FusedMatMul for wasm that use XNNPACK well.
+// BatchMatMul / _FusedMatMul for wasm, fast for training's fresh operands.
 //
 // tfjs-backend-wasm 4.22 multiplies with XNNPACK's fully-connected operator only when neither
 // operand is transposed and both have batch 1; everything else runs a naive C++ loop. Dense-layer
-// gradients are exactly the transposed cases (dx = dy . W^T, dW = x^T . dy).
+// gradients are exactly the transposed cases (dx = dy . W^T, dW = x^T . dy). And XNNPACK packs
+// the right operand `b` into its own layout first (tfjs caches that per `b` tensor), which in
+// training, where every `b` is new each step, costs about as much as the multiply.
 //
-// XNNPACK also packs the right operand `b` into its own layout when it creates the operator, and
-// tfjs caches that operator per `b` tensor. Packing is slow (measured ~5-20 ns per element of b,
-// more for wider b; e.g. 5-10 ms for a 784x512 weight against 2.6 ms for the 64x784x512 product). In training
-// every `b` is new (weights change every step, gradients are fresh), so which operand gets packed
-// matters more than the multiply. So, per call, we pick the cheaper of
-//   direct:  C   = op(a) . op(b)                packs op(b)   [k x n]
-//   swapped: C^T = op(b)^T . op(a)^T, then C    packs op(a)^T [k x m]
-// materialising transposes with the stock Transpose kernel (~1 ns per element). A `b` seen before
-// untransposed counts as already packed (the weights at scoring time), so repeated use settles on
-// the direct form and tfjs's operator cache. A batched `a` against a shared `b` is flattened into
-// one [batch*m, k] matrix. Batched `b` is left to the stock kernel.
+// First choice (unpackedProduct): our own wasm SIMD GEMM (simd.ts), which reads `b` row-major as
+// it is, so nothing is packed; it matches XNNPACK's speed with an already packed `b` and gives the
+// same float32 results. It needs a multiple of 4 columns on the right; transposes are materialised
+// by our wasm transpose, choosing between
+//   direct:  C   = op(a) . op(b)
+//   swapped: C^T = op(b)^T . op(a)^T, then C
+// the form that transposes fewer elements.
+//
+// Otherwise (odd widths) XNNPACK, picking the cheaper of the direct form (packs op(b) [k x n]) and
+// the swapped one (packs op(a)^T [k x m]); a `b` seen before untransposed counts as already packed.
+// A batched `a` against a shared `b` is flattened into one [batch*m, k] matrix. Batched `b` is
+// left to the stock kernel.
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   BatchMatMul, broadcast_util, util, _FusedMatMul,
   type _FusedMatMulAttrs, type BatchMatMulAttrs, type KernelConfig, type NamedTensorInfoMap, type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { asKernelFunc, input, runStock, type KernelArgs } from './registry';
 import { wasmOps, type RawOps } from './rawOps';
+import { gemmUnpacked, heapOffset, simdKernels, transposeWasm } from './simd';
+
+/** ns per element, measured here: XNNPACK packing b, the stock Transpose, our wasm transpose. */
+const PACK_NS = 3.5;
+const STOCK_TRANSPOSE_NS = 1.7;
+const WASM_TRANSPOSE_NS = 0.3;
 
 /** Relative costs per element (~ns), from measurements on wasm SIMD (1 thread, 2-core VM). */
 const PACK_COST = 12;
@@ -71,7 +81,10 @@ export function preferSwapped(p: MatMulPlan, transposeA: boolean, transposeB: bo
   return swapped < direct;
 }
 
-function transpose2d(ops: RawOps, x: TensorInfo, rows: number, cols: number): TensorInfo {
+/** x as a [rows, cols] matrix, transposed: by our wasm loop (~5x the stock Transpose's speed), or the stock kernel. */
+function transpose2d(ops: RawOps, x: TensorInfo, rows: number, cols: number, wasmLoops: boolean): TensorInfo {
+  // wasmOps always hold the BackendWasm instance.
+  if (wasmLoops) return transposeWasm(ops.backend as BackendWasm, x, rows, cols);
   const x2 = ops.reshape(x, [rows, cols]);
   const t = ops.transpose(x2, [1, 0]);
   ops.dispose(x2);
@@ -82,9 +95,15 @@ function transpose2d(ops: RawOps, x: TensorInfo, rows: number, cols: number): Te
  * Direct form operands: `a` as [1, batchA*m, k] and `b` as [1, k, n], transposed explicitly where
  * asked. The caller disposes both (reshapes hold a reference; transposes own memory).
  */
-function directOperands(ops: RawOps, a: TensorInfo, b: TensorInfo, p: MatMulPlan, transposeA: boolean, transposeB: boolean): [TensorInfo, TensorInfo] {
+function directOperands(ops: RawOps, a: TensorInfo, b: TensorInfo, p: MatMulPlan, transposeA: boolean, transposeB: boolean, wasmLoops: boolean): [TensorInfo, TensorInfo] {
   let a2: TensorInfo;
-  if (transposeA) {
+  if (transposeA && wasmLoops) {
+    // Each [k, m] matrix of the batch transposed into place.
+    const backend = ops.backend as BackendWasm;
+    a2 = ops.alloc([1, p.batchA * p.m, p.k]);
+    const [from, to] = [heapOffset(backend, a), heapOffset(backend, a2)];
+    for (let i = 0; i < p.batchA; i++) simdKernels(backend).transpose(from + 4 * i * p.k * p.m, to + 4 * i * p.m * p.k, p.k, p.m);
+  } else if (transposeA) {
     const a3 = ops.reshape(a, [p.batchA, p.k, p.m]);
     const t = ops.transpose(a3, [0, 2, 1]);
     a2 = ops.reshape(t, [1, p.batchA * p.m, p.k]);
@@ -94,7 +113,7 @@ function directOperands(ops: RawOps, a: TensorInfo, b: TensorInfo, p: MatMulPlan
   }
   let b2: TensorInfo;
   if (transposeB) {
-    const t = transpose2d(ops, b, p.n, p.k);
+    const t = transpose2d(ops, b, p.n, p.k, wasmLoops);
     b2 = ops.reshape(t, [1, p.k, p.n]);
     ops.dispose(t);
   } else {
@@ -105,20 +124,55 @@ function directOperands(ops: RawOps, a: TensorInfo, b: TensorInfo, p: MatMulPlan
 }
 
 /** C = op(a) . op(b) as [m, n] by the swapped form (batchA must be 1). Plain product: no bias. */
-function swappedProduct(ops: RawOps, a: TensorInfo, b: TensorInfo, p: MatMulPlan, transposeA: boolean, transposeB: boolean): TensorInfo {
+function swappedProduct(ops: RawOps, a: TensorInfo, b: TensorInfo, p: MatMulPlan, transposeA: boolean, transposeB: boolean, wasmLoops: boolean): TensorInfo {
   // op(b)^T is b itself when transposeB; op(a)^T is a itself when transposeA.
-  const x = transposeB ? ops.reshape(b, [p.n, p.k]) : transpose2d(ops, b, p.k, p.n);
-  const y = transposeA ? ops.reshape(a, [p.k, p.m]) : transpose2d(ops, a, p.m, p.k);
+  const x = transposeB ? ops.reshape(b, [p.n, p.k]) : transpose2d(ops, b, p.k, p.n, wasmLoops);
+  const y = transposeA ? ops.reshape(a, [p.k, p.m]) : transpose2d(ops, a, p.m, p.k, wasmLoops);
   if (!transposeB) usedAsB.add(b.dataId);
   const x3 = ops.reshape(x, [1, p.n, p.k]);
   const y3 = ops.reshape(y, [1, p.k, p.m]);
   const ct = ops.matMul(x3, y3);
-  const c = transpose2d(ops, ct, p.n, p.m);
+  const c = transpose2d(ops, ct, p.n, p.m, wasmLoops);
   ops.dispose(x, y, x3, y3, ct);
   return c;
 }
 
-function batchMatMul(args: KernelArgs): TensorInfo {
+/**
+ * C = op(a) . op(b) as [batchA*m, n] by our unpacked wasm GEMM (simd.ts), which needs the right
+ * operand row-major with a multiple of 4 columns, or undefined when no form fits. Of
+ *   direct:  C   = op(a) . op(b)          (n % 4 == 0; transposes a and/or b when asked)
+ *   swapped: C^T = op(b)^T . op(a)^T     (m % 4 == 0, unbatched; then transposes C)
+ * the one that transposes fewer elements. No packing, so fresh weights cost nothing extra:
+ * measured 0.25 ms for 64x784x128 against 0.59 ms through XNNPACK (which packs b every step).
+ */
+function unpackedProduct(ops: RawOps, a: TensorInfo, b: TensorInfo, p: MatMulPlan, transposeA: boolean, transposeB: boolean): TensorInfo | undefined {
+  const { batchA, m, k, n } = p;
+  const direct = n % 4 === 0 ? (transposeA ? batchA * m * k : 0) + (transposeB ? k * n : 0) : Infinity;
+  const swapped = batchA === 1 && m % 4 === 0 ? (transposeB ? 0 : k * n) + (transposeA ? 0 : m * k) + m * n : Infinity;
+  // Our transposes against XNNPACK's direct form (pack op(b), stock transposes where asked): the
+  // swapped form can cost more, e.g. a tall a times a small b with an odd width.
+  const xnnpack = k * n * PACK_NS + ((transposeA ? batchA * m * k : 0) + (transposeB ? k * n : 0)) * STOCK_TRANSPOSE_NS;
+  if (Math.min(direct, swapped) * WASM_TRANSPOSE_NS > xnnpack) return undefined;
+  // wasmOps always hold the BackendWasm instance.
+  const backend = ops.backend as BackendWasm;
+  const wasmLoops = true;
+  if (direct <= swapped) {
+    const [a2, b2] = directOperands(ops, a, b, p, transposeA, transposeB, wasmLoops);
+    const c = ops.alloc([batchA * m, n]);
+    gemmUnpacked(backend, a2, b2, c, batchA * m, k, n);
+    ops.dispose(a2, b2);
+    return c;
+  }
+  const x = transposeB ? ops.reshape(b, [n, k]) : transpose2d(ops, b, k, n, wasmLoops);
+  const y = transposeA ? ops.reshape(a, [k, m]) : transpose2d(ops, a, m, k, wasmLoops);
+  const ct = ops.alloc([n, m]);
+  gemmUnpacked(backend, x, y, ct, n, k, m);
+  const c = transpose2d(ops, ct, n, m, wasmLoops);
+  ops.dispose(x, y, ct);
+  return c;
+}
+
+function batchMatMul(args: KernelArgs, wasmLoops = true): TensorInfo {
   const a = input(args.inputs, 'a', BatchMatMul);
   const b = input(args.inputs, 'b', BatchMatMul);
   // tfjs-core's matMul op passes exactly these attributes.
@@ -128,8 +182,14 @@ function batchMatMul(args: KernelArgs): TensorInfo {
   const p = plan('matMul', a, b, transposeA, transposeB);
   if (!handled(a, b, p)) return stock();
   const ops = wasmOps(args.backend);
+  const product = wasmLoops ? unpackedProduct(ops, a, b, p, transposeA, transposeB) : undefined;
+  if (product) {
+    const shaped = ops.reshape(product, p.outShape);
+    ops.dispose(product);
+    return shaped;
+  }
   if (preferSwapped(p, transposeA, transposeB, b)) {
-    const c = swappedProduct(ops, a, b, p, transposeA, transposeB);
+    const c = swappedProduct(ops, a, b, p, transposeA, transposeB, wasmLoops);
     const shaped = ops.reshape(c, p.outShape);
     ops.dispose(c);
     return shaped;
@@ -138,15 +198,18 @@ function batchMatMul(args: KernelArgs): TensorInfo {
     usedAsB.add(b.dataId);
     return stock(); // already the XNNPACK path
   }
-  const [a2, b2] = directOperands(ops, a, b, p, transposeA, transposeB);
+  const [a2, b2] = directOperands(ops, a, b, p, transposeA, transposeB, wasmLoops);
   const out = ops.matMul(a2, b2);
   const shaped = ops.reshape(out, p.outShape);
   ops.dispose(a2, b2, out);
   return shaped;
 }
 
+/** The fused-activation attributes shared by _FusedMatMul and FusedConv2D. */
+type FusedActivationAttrs = Pick<_FusedMatMulAttrs, 'activation' | 'leakyreluAlpha'>;
+
 /** The stock kernels that apply a fused activation (as tfjs-core's fused_util does). */
-function applyActivation(ops: RawOps, x: TensorInfo, attrs: _FusedMatMulAttrs, inputs: NamedTensorInfoMap): TensorInfo | undefined {
+function applyActivation(ops: RawOps, x: TensorInfo, attrs: FusedActivationAttrs, inputs: NamedTensorInfoMap): TensorInfo | undefined {
   const backend = ops.backend;
   switch (attrs.activation) {
     case 'linear': return x;
@@ -163,7 +226,7 @@ function applyActivation(ops: RawOps, x: TensorInfo, attrs: _FusedMatMulAttrs, i
   }
 }
 
-function fusedMatMul(args: KernelArgs): TensorInfo {
+function fusedMatMul(args: KernelArgs, wasmLoops = true): TensorInfo {
   const a = input(args.inputs, 'a', _FusedMatMul);
   const b = input(args.inputs, 'b', _FusedMatMul);
   // tfjs-core's fused.matMul op passes exactly these attributes.
@@ -176,6 +239,13 @@ function fusedMatMul(args: KernelArgs): TensorInfo {
   const ops = wasmOps(args.backend);
   const { bias } = args.inputs;
 
+  const product = wasmLoops && handled(a, b, p) ? unpackedProduct(ops, a, b, p, transposeA, transposeB) : undefined;
+  if (product) {
+    const shaped = ops.reshape(product, p.outShape);
+    ops.dispose(product);
+    return biasAndActivation(ops, shaped, attrs, args.inputs);
+  }
+
   // XNNPACK fuses a bias of one value per output column (and the activation) correctly.
   const biasFits = bias === undefined || (bias.shape.length === 1 && bias.shape[0] === p.n);
   if (handled(a, b, p) && biasFits && !preferSwapped(p, transposeA, transposeB, b)) {
@@ -183,7 +253,7 @@ function fusedMatMul(args: KernelArgs): TensorInfo {
       usedAsB.add(b.dataId);
       return stock(); // already the XNNPACK path
     }
-    const [a2, b2] = directOperands(ops, a, b, p, transposeA, transposeB);
+    const [a2, b2] = directOperands(ops, a, b, p, transposeA, transposeB, wasmLoops);
     const out = runStock(_FusedMatMul, 'wasm', args.backend, { ...args.inputs, a: a2, b: b2 }, { ...args.attrs, transposeA: false, transposeB: false });
     const shaped = ops.reshape(out, p.outShape);
     ops.dispose(a2, b2, out);
@@ -193,12 +263,32 @@ function fusedMatMul(args: KernelArgs): TensorInfo {
   // Otherwise product, bias and activation as separate kernels. Never the stock fused kernel's
   // non-XNNPACK loop: in tfjs-backend-wasm 4.22 it adds a [n] bias at the wrong index (and once
   // per 48-wide block of k) and clamps relu on partial sums when k > 48.
-  const c = batchMatMul({ inputs: { a, b }, backend: args.backend, attrs: { transposeA, transposeB } });
-  const biased = bias ? runStock('Add', 'wasm', args.backend, { a: c, b: bias }) : c;
-  const activated = applyActivation(ops, biased, attrs, args.inputs);
+  const c = batchMatMul({ inputs: { a, b }, backend: args.backend, attrs: { transposeA, transposeB } }, wasmLoops);
+  return biasAndActivation(ops, c, attrs, args.inputs);
+}
+
+/**
+ * c + bias, then the activation; takes ownership of c. A bias of one value per last-axis entry
+ * goes through our wasm row add. Throws on an activation tfjs's fused ops do not know.
+ */
+function biasAndActivation(ops: RawOps, c: TensorInfo, attrs: FusedActivationAttrs, inputs: NamedTensorInfoMap): TensorInfo {
+  const { bias } = inputs;
+  let biased = c;
+  if (bias) {
+    const n = c.shape[c.shape.length - 1];
+    if (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === n) {
+      biased = ops.alloc([...c.shape]);
+      // wasmOps always hold the BackendWasm instance.
+      const backend = ops.backend as BackendWasm;
+      simdKernels(backend).addRows(heapOffset(backend, c), heapOffset(backend, bias), heapOffset(backend, biased), util.sizeFromShape(c.shape) / n, n);
+    } else {
+      biased = runStock('Add', 'wasm', ops.backend, { a: c, b: bias });
+    }
+  }
+  const activated = applyActivation(ops, biased, attrs, inputs);
   if (!activated) {
     ops.dispose(...new Set([c, biased]));
-    throw new Error(`_FusedMatMul (aelab): unsupported activation '${attrs.activation}'${attrs.activation === 'prelu' ? ' without weights' : ''}`);
+    throw new Error(`aelab fused kernel: unsupported activation '${attrs.activation}'${attrs.activation === 'prelu' ? ' without weights' : ''}`);
   }
   const intermediates = new Set([c, biased]);
   intermediates.delete(activated);
@@ -206,10 +296,11 @@ function fusedMatMul(args: KernelArgs): TensorInfo {
   return activated;
 }
 
-export function batchMatMulConfig(): KernelConfig {
-  return { kernelName: BatchMatMul, backendName: 'wasm', kernelFunc: asKernelFunc(batchMatMul) };
+/** `wasmLoops` false: XNNPACK and stock transposes only, as before our wasm loops (bench/ compares). */
+export function batchMatMulConfig(wasmLoops = true): KernelConfig {
+  return { kernelName: BatchMatMul, backendName: 'wasm', kernelFunc: asKernelFunc((args) => batchMatMul(args, wasmLoops)) };
 }
 
-export function fusedMatMulConfig(): KernelConfig {
-  return { kernelName: _FusedMatMul, backendName: 'wasm', kernelFunc: asKernelFunc(fusedMatMul) };
+export function fusedMatMulConfig(wasmLoops = true): KernelConfig {
+  return { kernelName: _FusedMatMul, backendName: 'wasm', kernelFunc: asKernelFunc((args) => fusedMatMul(args, wasmLoops)) };
 }
