@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { validateExperiment } from '../../src/core/config';
+import { writeManualThreshold } from '../../src/extension/panels/useThreshold';
 import { api, experimentNamed, extension, runsOf, runsRoot, waitFor, workspaceRoot } from './helpers';
 
 describe('commands', () => {
@@ -29,6 +30,28 @@ describe('commands', () => {
     const uris = await vscode.commands.executeCommand<vscode.Uri[]>('aelab.compareRuns', runs[0], runs);
     assert.deepEqual(uris.map((u) => u.fsPath).sort(), [...dirs].sort());
     await waitFor('a ready compare panel', () => a.panels.describe().find((p) => p.kind === 'compare' && p.ready && p.runDirs.length === dirs.length), 20_000);
+  });
+
+  it('"Use this threshold" writes strategy manual + value through a WorkspaceEdit, keeping comments', async () => {
+    const file = path.join(workspaceRoot(), 'threshold-target.aelab.yaml');
+    fs.writeFileSync(file, '# my notes\nname: threshold-target\nevaluation:\n  threshold:\n    strategy: percentile  # was the default\n    percentile: 99.5\n');
+    try {
+      await writeManualThreshold(file, 0.0123);
+      const text = fs.readFileSync(file, 'utf8');
+      assert.match(text, /^# my notes$/m);
+      assert.match(text, /strategy: manual/);
+      assert.match(text, /value: 0\.0123/);
+      assert.match(text, /percentile: 99\.5/);
+      const result = validateExperiment(text, file);
+      assert.equal(result.ok, true, JSON.stringify(result.problems));
+      assert.equal(result.experiment?.evaluation.threshold.value, 0.0123);
+      // The edit went through the open document (a WorkspaceEdit, so Undo can revert it).
+      const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
+      assert.ok(doc, 'the experiment document is open');
+      assert.equal(doc.getText(), text);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
   });
 
   it('Show Log opens a run\'s log; Reveal Run Folder reveals it', async () => {
