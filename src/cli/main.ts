@@ -207,6 +207,11 @@ function commandShow(args: string[], io: Io): number {
     io.out('');
     io.out(formatSummary(run.summary));
   }
+  const manual = run.manualThreshold;
+  if (manual) {
+    const p = manual.operatingPoint;
+    io.out(`\nmanual threshold ${fmt(manual.value, 6)} (saved ${manual.savedAt} with "Use this threshold"): TP ${p.tp}  FN ${p.fn}  FP ${p.fp}  TN ${p.tn}   precision ${fmt(p.precision)}   recall ${fmt(p.recall)}   F1 ${fmt(p.f1)}`);
+  }
   io.out(`\nrun folder: ${dir}`);
   return EXIT.ok;
 }

@@ -86,6 +86,8 @@ export interface PanelRunData {
   metrics: EpochMetrics[];
   summary?: RunSummary;
   scores?: PanelScores;
+  /** A threshold saved earlier with "Use this threshold" (manual-threshold.json). */
+  manualThreshold?: number;
 }
 
 /** Which test images the host can send: every one (images.bin), only the stored samples, or none. */

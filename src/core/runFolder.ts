@@ -2,8 +2,9 @@
 // (temp file + rename) so a reader never sees half a file, whatever happens to the writer.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { confusionAt, operatingPoint } from './metrics';
 import {
-  EpochMetrics, RUN_FILES, RunConfigFile, RunStatusFile, RunSummary, SamplesHeader, ScoresHeader,
+  EpochMetrics, ManualThresholdFile, RUN_FILES, RUN_FORMAT_VERSION, RunConfigFile, RunStatusFile, RunSummary, SamplesHeader, ScoresHeader,
 } from './runFormat';
 
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
@@ -84,6 +85,8 @@ export interface RunContents {
   status: RunStatusFile;
   metrics: EpochMetrics[];
   summary?: RunSummary;
+  /** The threshold the user saved from the Results panel, if any. */
+  manualThreshold?: ManualThresholdFile;
   stale: boolean;
 }
 
@@ -135,6 +138,7 @@ export function readRun(dir: string): RunContents {
     config: readJson<RunConfigFile>(path.join(dir, RUN_FILES.config)),
     metrics: readMetrics(dir),
     summary: status.state === 'completed' ? readJson<RunSummary>(path.join(dir, RUN_FILES.summary)) : undefined,
+    manualThreshold: readJson<ManualThresholdFile>(path.join(dir, RUN_FILES.manualThreshold)),
     stale: isStale(status),
   };
 }
@@ -234,4 +238,16 @@ export function readTestImages(runDir: string, indices: readonly number[]): { wi
 /** Appends whole lines to run.log (written by whoever drives the run: CLI or extension host). */
 export function appendRunLog(runDir: string, text: string): void {
   fs.appendFileSync(path.join(runDir, RUN_FILES.log), text);
+}
+
+/** Records a threshold chosen by the user for a completed run, with its operating point on the run's scores. */
+export function recordManualThreshold(runDir: string, value: number, experimentPath?: string, now = new Date()): ManualThresholdFile {
+  if (!Number.isFinite(value)) throw new Error(`the threshold must be a finite number, got ${value}`);
+  const { scores, labels } = readScores(runDir);
+  const file: ManualThresholdFile = {
+    formatVersion: RUN_FORMAT_VERSION, value, savedAt: now.toISOString(), experimentPath,
+    operatingPoint: operatingPoint(confusionAt(scores, labels, value), value),
+  };
+  writeJsonAtomic(path.join(runDir, RUN_FILES.manualThreshold), file);
+  return file;
 }

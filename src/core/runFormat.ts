@@ -105,6 +105,17 @@ export interface RunSummary {
   peakMemoryMB?: number;
 }
 
+/** manual-threshold.json: a threshold the user chose in the Results panel ("Use this threshold"),
+ *  with its operating point on this run's test scores. Written by the extension, after the run. */
+export interface ManualThresholdFile {
+  formatVersion: number;
+  value: number;
+  savedAt: string;
+  /** The experiment file the threshold was written into (strategy manual). */
+  experimentPath?: string;
+  operatingPoint: OperatingPoint;
+}
+
 /** samples.json: header of samples.bin (Float32: for each sample, 4 images of width*height: original, input, reconstruction, |difference|). */
 export type SampleGroup = 'normal' | 'anomalous';
 export interface SampleEntry {
@@ -137,4 +148,5 @@ export const RUN_FILES = {
   summary: 'summary.json',
   log: 'run.log',
   images: 'images.bin',
+  manualThreshold: 'manual-threshold.json',
 } as const;

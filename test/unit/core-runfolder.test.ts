@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  appendMetrics, listRuns, newRunId, readMetrics, readRun, readSamples, readScores, writeJsonAtomic, writeSamples, writeScores,
+  appendMetrics, encodeTestImages, listRuns, newRunId, readMetrics, readRun, readSamples, readScores, readTestImages, recordManualThreshold,
+  writeJsonAtomic, writeSamples, writeScores,
 } from '../../src/core/runFolder';
 import { RUN_FILES, RunStatusFile, SamplesHeader } from '../../src/core/runFormat';
 
@@ -46,6 +47,39 @@ describe('run folder', () => {
     assert.deepEqual(s.header, header);
     assert.deepEqual(Array.from(s.pixels), Array.from(pixels));
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
+  });
+
+  it('stores every test image as bytes and reads chosen ones back', () => {
+    const dir = tempDir();
+    const pixels = 2;
+    const original = new Float32Array([0, 1, 0.5, 0.25]);
+    const input = new Float32Array([0.1, 1.2, -0.3, 0.25]);
+    const reconstruction = new Float32Array([0.2, 0.8, 0.5, 0.004]);
+    const bytes = encodeTestImages(2, pixels, original, input, reconstruction);
+    writeScores(dir, { formatVersion: 1, count: 2, score: 'mse', validationCount: 0, hasClasses: false, images: { width: 2, height: 1, planes: ['original', 'input', 'reconstruction'] } },
+      new Float32Array([0.1, 0.2]), new Float32Array(0), new Uint8Array([0, 1]), undefined, bytes);
+    const back = readTestImages(dir, [1, 0]);
+    assert.equal(back.width, 2);
+    // Image 1: original 0.5, 0.25 -> 128, 64; input clipped -0.3 -> 0; reconstruction 0.004 -> 1.
+    assert.deepEqual(Array.from(back.images[0]), [128, 64, 0, 64, 128, 1]);
+    assert.deepEqual(Array.from(back.images[1]), [0, 255, 26, 255, 51, 204]);
+    assert.throws(() => readTestImages(dir, [2]), /outside 0\.\.1/);
+  });
+
+  it('records a threshold saved from the panel with its operating point on the run\'s scores', () => {
+    const dir = tempDir();
+    writeJsonAtomic(path.join(dir, RUN_FILES.status), status('r1', 'completed'));
+    writeScores(dir, { formatVersion: 1, count: 5, score: 'mse', validationCount: 0, hasClasses: false },
+      new Float32Array([0.1, 0.2, 0.3, 0.4, 0.5]), new Float32Array(0), new Uint8Array([0, 0, 1, 0, 1]));
+    recordManualThreshold(dir, 0.3, '/x/e.aelab.yaml', new Date('2026-11-29T00:00:00Z'));
+    const saved = readRun(dir).manualThreshold;
+    assert.ok(saved);
+    assert.equal(saved.value, 0.3);
+    assert.equal(saved.experimentPath, '/x/e.aelab.yaml');
+    // score >= 0.3 -> anomaly: TP 2 (0.3, 0.5), FP 1 (0.4), TN 2, FN 0.
+    assert.deepEqual([saved.operatingPoint.tp, saved.operatingPoint.fp, saved.operatingPoint.tn, saved.operatingPoint.fn], [2, 1, 2, 0]);
+    assert.equal(saved.operatingPoint.f1, 0.8);
+    assert.throws(() => recordManualThreshold(dir, NaN), /finite/);
   });
 
   it('rejects a scores.bin whose length disagrees with its header', () => {

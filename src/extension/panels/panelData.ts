@@ -52,6 +52,7 @@ export function loadPanelRun(runDir: string): PanelRunData {
     setup: run.config ? setupFacts(run.config) : undefined,
     metrics: run.metrics,
     summary: run.summary,
+    manualThreshold: run.manualThreshold?.value,
   };
   if (readScoresHeader(runDir)) {
     const s = readScores(runDir);

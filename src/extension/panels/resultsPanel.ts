@@ -14,6 +14,7 @@ import { imageSourceOf, loadPanelRun, loadTestImages } from './panelData';
 import { PanelDeps, renderPanelHtml, saveExport, webviewOptions } from './panelFiles';
 import { RunWatcher } from './runWatcher';
 import { writeManualThreshold } from './useThreshold';
+import { recordManualThreshold } from '../../core/runFolder';
 
 export const RESULTS_VIEW_TYPE = 'aelab.results';
 
@@ -158,6 +159,8 @@ export class ResultsPanel extends Disposable {
     }
     try {
       await writeManualThreshold(experimentPath, value);
+      // The run remembers it too: the tree, `aelab show` and a reopened panel show it.
+      recordManualThreshold(this.runDir, value, experimentPath);
       this.deps.output.appendLine(`${new Date().toISOString().slice(11, 23)} threshold ${value} (strategy manual) written to ${experimentPath}`);
       this.post({ type: 'thresholdSaved', value, experimentPath });
     } catch (err) {

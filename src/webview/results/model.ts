@@ -37,6 +37,7 @@ export class ResultsModel {
     const chosen = run.summary?.operatingPoint.threshold;
     const fallback = this.sorted ? (this.sorted.min + this.sorted.max) / 2 : 0;
     this.current = initialThreshold ?? (chosen !== undefined && Number.isFinite(chosen) ? chosen : fallback);
+    this.savedManual = run.manualThreshold;
   }
 
   get threshold(): number {
@@ -51,7 +52,7 @@ export class ResultsModel {
   get strategies(): ThresholdResult[] {
     const list = [...(this.run.summary?.thresholds ?? [])];
     if (this.savedManual !== undefined) {
-      const saved: ThresholdResult = { strategy: 'manual', value: this.savedManual, usesLabels: false, description: 'saved from this panel' };
+      const saved: ThresholdResult = { strategy: 'manual', value: this.savedManual, usesLabels: false, description: 'saved with "Use this threshold"' };
       const i = list.findIndex((t) => t.strategy === 'manual');
       if (i >= 0) list[i] = saved;
       else list.push(saved);
