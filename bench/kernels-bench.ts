@@ -12,6 +12,8 @@
 //                        / Add / Slice / SplitV / Identity, tf.train.adam
 //        wasm-kernels    all aelab kernels, tf.train.adam
 //        wasm            all aelab kernels and FusedAdamOptimizer (the one-pass Adam kernel)
+//        wasm-stock-bn   wasm without the batch-norm kernels: the batch-norm layer then runs the
+//                        stock layer's ops (moments, FusedBatchNorm, ...): fcn-deep's step before them
 //        cpu-stock / cpu the same on the pure-JS backend (slow: one short round)
 // --profile prints, per model and mode, kernels by median time per step over 5 profiled steps
 // (TOPK=n how many; DETAIL=regexp also lists matching calls of one step with their shapes), and
@@ -30,6 +32,7 @@ import { initBackend } from '../src/engine/backend';
 import { readIdxImages } from '../src/engine/idx';
 import { createAdam, installKernels, uninstallKernels, type PatchedBackendName } from '../src/engine/kernels';
 import { ADAM_KERNEL } from '../src/engine/kernels/adam';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_TRAIN_KERNEL } from '../src/engine/kernels/batchNorm';
 import { conv2dBackpropFilterConfig } from '../src/engine/kernels/conv2d';
 import { conv2dBackpropInputConfig } from '../src/engine/kernels/conv2dTranspose';
 import { batchMatMulConfig, fusedMatMulConfig } from '../src/engine/kernels/matMul';
@@ -40,7 +43,7 @@ import { scoreImages } from '../src/engine/score';
 
 type Architecture = ResolvedModelConfig['architecture'];
 type Loss = ResolvedTrainingConfig['loss'];
-const MODES = ['wasm-stock', 'wasm-filter-only', 'wasm-before', 'wasm-kernels', 'wasm', 'cpu-stock', 'cpu'] as const;
+const MODES = ['wasm-stock', 'wasm-filter-only', 'wasm-before', 'wasm-kernels', 'wasm-stock-bn', 'wasm', 'cpu-stock', 'cpu'] as const;
 type Mode = (typeof MODES)[number];
 
 const BATCH = 64;
@@ -55,7 +58,8 @@ function backendOf(mode: Mode): PatchedBackendName {
 function setKernels(mode: Mode): void {
   uninstallKernels('wasm');
   uninstallKernels('cpu');
-  if (mode === 'wasm' || mode === 'wasm-kernels' || mode === 'wasm-before' || mode === 'cpu') installKernels(backendOf(mode));
+  if (mode === 'wasm' || mode === 'wasm-kernels' || mode === 'wasm-before' || mode === 'wasm-stock-bn' || mode === 'cpu') installKernels(backendOf(mode));
+  if (mode === 'wasm-before' || mode === 'wasm-stock-bn') uninstallKernels('wasm', [BATCH_NORM_TRAIN_KERNEL, BATCH_NORM_GRAD_KERNEL]);
   if (mode === 'wasm-filter-only') installKernels('wasm', ['Conv2DBackpropFilter']);
   if (mode === 'wasm-before') {
     uninstallKernels('wasm', [Conv2DBackpropFilter, Conv2DBackpropInput, BatchMatMul, _FusedMatMul, ADAM_KERNEL, Sum, Add, Slice, SplitV, Identity]);
@@ -92,7 +96,7 @@ class Trainer {
   private optimizer(mode: Mode): tf.Optimizer {
     let opt = this.optimizers.get(mode);
     if (!opt) {
-      opt = mode === 'wasm' || mode === 'cpu' ? createAdam(1e-3) : tf.train.adam(1e-3);
+      opt = mode === 'wasm' || mode === 'wasm-stock-bn' || mode === 'cpu' ? createAdam(1e-3) : tf.train.adam(1e-3);
       this.optimizers.set(mode, opt);
     }
     return opt;

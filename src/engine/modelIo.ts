@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+// Registers aelab's custom layers with tfjs serialization, so saved models load on their own.
+import './layers/batchNormalization';
 
 const WEIGHTS_FILE = 'weights.bin';
 

@@ -16,6 +16,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { ResolvedModelConfig } from '../core/experiment.generated';
 import { assertNever } from '../core/protocol';
 import { deriveSeed } from '../core/rng';
+import { fastBatchNormalization } from './layers/batchNormalization';
 
 export interface ImageSize {
   width: number;
@@ -51,7 +52,8 @@ function dense(init: Initializers, name: string, units: number, activation: Acti
 function denseBatchNorm(init: Initializers, name: string, units: number, activation: Activation): tfl.layers.Layer[] {
   return [
     dense(init, name, units, 'linear', false),
-    tfl.layers.batchNormalization({ name: `${name}_bn`, momentum: BATCH_NORM_MOMENTUM }),
+    // Same weights and results as tfl.layers.batchNormalization, two kernels a training step instead of ~60.
+    fastBatchNormalization({ name: `${name}_bn`, momentum: BATCH_NORM_MOMENTUM }),
     tfl.layers.activation({ name: `${name}_${activation}`, activation }),
   ];
 }

@@ -6,12 +6,14 @@
 //         axes but the last (bias gradients; stock transposes first), Add of a bias (stock
 //         broadcasts per element), Slice / SplitV of contiguous pieces (stock copies the whole
 //         input out of the heap per piece), Identity (shares data instead of copying), AelabAdam (one-pass Adam update, used by
-//         FusedAdamOptimizer / createAdam).
-//   cpu:  Conv2DBackpropFilter (stock costs ~2 s a call on a small CNN), AelabAdam.
+//         FusedAdamOptimizer / createAdam), AelabBatchNormTrain / AelabBatchNormGrad (training-mode
+//         batch norm of layers/batchNormalization.ts in one kernel each way).
+//   cpu:  Conv2DBackpropFilter (stock costs ~2 s a call on a small CNN), AelabAdam, the batch-norm pair.
 // Installing is idempotent; uninstalling restores the stock kernels (used by tests and benches).
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { adamKernelConfig } from './adam';
 import { addBiasConfig } from './addBias';
+import { batchNormGradConfig, batchNormTrainConfig } from './batchNorm';
 import { conv2dBackpropFilterConfig } from './conv2d';
 import { conv2dBackpropInputConfig } from './conv2dTranspose';
 import { batchMatMulConfig, fusedMatMulConfig } from './matMul';
@@ -28,8 +30,12 @@ const factories: Record<PatchedBackendName, Array<() => KernelConfig>> = {
   wasm: [
     () => conv2dBackpropFilterConfig('wasm'), () => conv2dBackpropInputConfig(), () => batchMatMulConfig(), () => fusedMatMulConfig(), tileConfig,
     () => adamKernelConfig('wasm'), sumConfig, addBiasConfig, sliceConfig, splitVConfig, identityConfig,
+    () => batchNormTrainConfig('wasm'), () => batchNormGradConfig('wasm'),
   ],
-  cpu: [() => conv2dBackpropFilterConfig('cpu'), () => adamKernelConfig('cpu')],
+  cpu: [
+    () => conv2dBackpropFilterConfig('cpu'), () => adamKernelConfig('cpu'),
+    () => batchNormTrainConfig('cpu'), () => batchNormGradConfig('cpu'),
+  ],
 };
 
 // One config object per kernel, so re-installing recognises its own kernel function.
