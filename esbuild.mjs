@@ -29,6 +29,8 @@ const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/worker/index.ts'], outfile: 'dist/worker.js' },
   { entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js' },
+  // Engine threads (worker_threads) that score on the second core; started by the bundles above.
+  { entryPoints: ['src/engine/thread/main.ts'], outfile: 'dist/engine-thread.js' },
 ].filter((e) => existsSync(e.entryPoints[0]));
 
 function copyAssets() {

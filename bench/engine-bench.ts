@@ -24,7 +24,8 @@ import { uninstallKernels } from '../src/engine/kernels';
 import { loadDataset } from '../src/engine/datasets';
 import { buildModel } from '../src/engine/models';
 import { trainAutoencoder } from '../src/engine/train';
-import { scoreImages } from '../src/engine/score';
+import { scoreImages, scoreImagesParallel } from '../src/engine/score';
+import { EngineThread } from '../src/engine/thread/spawn';
 import type { ResolvedModelConfig, ResolvedTrainingConfig } from '../src/core/experiment.generated';
 
 type Architecture = ResolvedModelConfig['architecture'];
@@ -32,7 +33,7 @@ type Architecture = ResolvedModelConfig['architecture'];
 /** One measurement, engine or peer: the JSON line format shared with bench/peer_torch.py. */
 interface BenchRow {
   /** engine-check: our kernels on the --stock image count, to compare with engine-stock. */
-  system: 'engine' | 'engine-check' | 'engine-stock' | 'peer';
+  system: 'engine' | 'engine-2threads' | 'engine-check' | 'engine-stock' | 'peer';
   kind: 'train' | 'score';
   model: string;
   images: number;
@@ -66,6 +67,8 @@ async function child(architecture: Architecture, trainN: number, scoreN: number,
   const print = (row: BenchRow) => console.log(JSON.stringify(row));
 
   const model = buildModel({ architecture, latentSize: 16 }, 1);
+  // Booted during training, as run.ts does, so the 2-thread scoring row times the work.
+  const scoringThread = mode === 'engine' && backend.name === 'wasm' ? new EngineThread() : undefined;
   const training: ResolvedTrainingConfig = {
     loss: 'mse', ssimWeight: 0.5, optimizer: 'adam', learningRate: 1e-3, momentum: 0, batchSize, epochs: 1,
   };
@@ -83,6 +86,12 @@ async function child(architecture: Architecture, trainN: number, scoreN: number,
   scoreImages(model, dataset.test.images, dataset.test.count, width, height, 'mse');
   const scoreSeconds = (performance.now() - s0) / 1000;
   print({ system, kind: 'score', model: architecture, images: dataset.test.count, seconds: scoreSeconds, imagesPerSecond: dataset.test.count / scoreSeconds, peakRssMB: peak(), ...env });
+  // The same scoring split with the worker thread (includes copying the model to it).
+  const p0 = performance.now();
+  await scoreImagesParallel(model, dataset.test.images, dataset.test.count, width, height, 'mse', { threads: 2, thread: scoringThread });
+  const parallelSeconds = (performance.now() - p0) / 1000;
+  await scoringThread?.close();
+  print({ system: 'engine-2threads', kind: 'score', model: architecture, images: dataset.test.count, seconds: parallelSeconds, imagesPerSecond: dataset.test.count / parallelSeconds, peakRssMB: peak(), ...env });
   model.dispose();
   tf.disposeVariables();
 }
@@ -188,7 +197,7 @@ async function main(): Promise<void> {
   const lines = [header];
   for (const r of rows) {
     const peer = rows.find((p) => p.system === 'peer' && p.kind === r.kind && p.model === r.model);
-    const ratio = r.system === 'engine' && peer ? r.seconds / peer.seconds : undefined;
+    const ratio = (r.system === 'engine' || r.system === 'engine-2threads') && peer ? r.seconds / peer.seconds : undefined;
     lines.push([r.kind, r.model, r.system, r.backend, String(r.images), fmt(r.seconds), fmt(r.imagesPerSecond, 0), ratio === undefined ? '' : `${fmt(ratio)}x`, fmt(r.validationLoss, 5), String(r.peakRssMB)]);
   }
   const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));

@@ -15,7 +15,8 @@ import { initBackend, tfjsVersion } from './backend';
 import { loadDataset } from './datasets';
 import { buildModel } from './models';
 import { trainAutoencoder } from './train';
-import { reconstruct, scoreImages } from './score';
+import { parallelScoringPays, reconstruct, scoreImagesParallel } from './score';
+import { EngineThread } from './thread/spawn';
 import { saveModel } from './modelIo';
 import { PreparedData, prepareData } from './prepareData';
 
@@ -113,6 +114,8 @@ async function trainAndEvaluate(
   const { experiment } = request;
   const { width, height } = data;
   const model = buildModel(experiment.model, experiment.seed);
+  // Booted during training, so scoring finds it ready (a cold start costs as much as it saves).
+  const scoringThread = parallelScoringPays(data.testCount) ? new EngineThread({ wasmDir: options.wasmDir }) : undefined;
   try {
     emit({ type: 'phase', phase: 'training', message: `training ${experiment.model.architecture} for ${experiment.training.epochs} epoch(s)` });
     const trainStart = Date.now();
@@ -136,8 +139,13 @@ async function trainAndEvaluate(
 
     emit({ type: 'phase', phase: 'scoring', message: `scoring ${data.testCount} test images (${experiment.evaluation.score})` });
     const scoreKind = experiment.evaluation.score;
-    const testScores = scoreImages(model, data.testInput, data.testCount, width, height, scoreKind);
-    const validationScores = scoreImages(model, data.validation, data.validationCount, width, height, scoreKind);
+    // Two cores when worth it (wasm, a spare core, many images); same scores as one.
+    const parallel = {
+      wasmDir: options.wasmDir, thread: scoringThread,
+      onThreadError: (message: string) => emit({ type: 'log', level: 'warn', message: `scoring thread failed, scored on one core: ${message}` }),
+    };
+    const testScores = await scoreImagesParallel(model, data.testInput, data.testCount, width, height, scoreKind, parallel);
+    const validationScores = await scoreImagesParallel(model, data.validation, data.validationCount, width, height, scoreKind, parallel);
     if (options.signal?.aborted) return 'cancelled';
 
     emit({ type: 'phase', phase: 'saving', message: 'writing results' });
@@ -183,6 +191,7 @@ async function trainAndEvaluate(
     writeJsonAtomic(path.join(runDir, RUN_FILES.summary), summary);
     return summary;
   } finally {
+    await scoringThread?.close();
     model.dispose();
     if (tf.memory().numTensors > 1000) emit({ type: 'log', level: 'warn', message: `${tf.memory().numTensors} tensors still allocated` });
   }

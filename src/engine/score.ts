@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { msePerImage, ssimPerImage } from './losses';
 import { applyModel } from './models';
+import type { ModelArtifacts } from './thread/messages';
+import { EngineThread, spareCores } from './thread/spawn';
 
 export type ScoreKind = 'mse' | 'ssim';
 
@@ -37,6 +39,96 @@ export function scoreImages(
     scores.set(batchScores.dataSync(), start);
     batchScores.dispose();
   }
+  return scores;
+}
+
+/** Below this many images a second thread costs more (start, wasm, model) than it saves. */
+export const PARALLEL_SCORE_MIN = 2048;
+
+export interface ParallelScoreOptions {
+  batchSize?: number;
+  /** 'auto': a second thread when the backend is wasm, a core is spare and count >= PARALLEL_SCORE_MIN. */
+  threads?: 'auto' | 1 | 2;
+  /** Where the tfjs wasm binaries are, for a thread started here. */
+  wasmDir?: string;
+  /** A thread started earlier (already booted); one is started and closed here otherwise. */
+  thread?: EngineThread;
+  /** Told when the thread failed and this thread scored its half instead. */
+  onThreadError?: (message: string) => void;
+}
+
+/** Whether scoreImagesParallel would use a second thread for `count` images by default. */
+export function parallelScoringPays(count: number): boolean {
+  return tf.getBackend() === 'wasm' && spareCores() > 0 && count >= PARALLEL_SCORE_MIN;
+}
+
+async function modelArtifacts(model: tfl.LayersModel): Promise<ModelArtifacts> {
+  let artifacts: ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler(async (a) => {
+    const data = a.weightData;
+    const buffers = data === undefined ? [] : Array.isArray(data) ? data : [data];
+    const bytes = new Uint8Array(buffers.reduce((n, b) => n + b.byteLength, 0));
+    let at = 0;
+    for (const b of buffers) {
+      bytes.set(new Uint8Array(b), at);
+      at += b.byteLength;
+    }
+    artifacts = { modelTopology: a.modelTopology as object, weightSpecs: a.weightSpecs ?? [], weightData: bytes.buffer };
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
+  if (artifacts === undefined) throw new Error('model.save handed over no artifacts');
+  return artifacts;
+}
+
+/**
+ * scoreImages on two cores: a worker thread (own wasm backend, copy of the model) scores the
+ * second half while this thread scores the first. The split falls on a batch boundary, so every
+ * image goes through the same batches as single-threaded and gets the same score.
+ */
+export async function scoreImagesParallel(
+  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, kind: ScoreKind,
+  options: ParallelScoreOptions = {},
+): Promise<Float32Array> {
+  const batchSize = options.batchSize ?? 256;
+  const pixels = width * height;
+  checkImages(images, count, pixels);
+  checkBatchSize(batchSize);
+  const threads = options.threads ?? 'auto';
+  const parallel = threads === 2 || (threads === 'auto' && parallelScoringPays(count));
+  const split = Math.ceil(count / 2 / batchSize) * batchSize;
+  if (!parallel || split >= count) return scoreImages(model, images, count, width, height, kind, batchSize);
+
+  const sharedImages = new SharedArrayBuffer(count * pixels * 4);
+  new Float32Array(sharedImages).set(images.subarray(0, count * pixels));
+  const sharedScores = new SharedArrayBuffer(count * 4);
+  const thread = options.thread ?? new EngineThread({ wasmDir: options.wasmDir });
+  const other = thread.score({
+    model: await modelArtifacts(model), images: sharedImages, scores: sharedScores,
+    from: split, to: count, width, height, score: kind, batchSize,
+  });
+  // Mine while the thread starts and works; its failure surfaces at the await below.
+  let mine: Float32Array;
+  try {
+    try {
+      mine = scoreImages(model, images, split, width, height, kind, batchSize);
+    } catch (err) {
+      await other.catch(() => undefined);
+      throw err;
+    }
+    try {
+      await other;
+    } catch (err) {
+      // Correct scores matter more than the second core: do its half here.
+      options.onThreadError?.(err instanceof Error ? err.message : String(err));
+      const rest = scoreImages(model, images.subarray(split * pixels), count - split, width, height, kind, batchSize);
+      new Float32Array(sharedScores).set(rest, split);
+    }
+  } finally {
+    if (options.thread === undefined) await thread.close();
+  }
+  const scores = new Float32Array(count);
+  scores.set(new Float32Array(sharedScores));
+  scores.set(mine, 0);
   return scores;
 }
 

@@ -1,0 +1,89 @@
+// An engine thread seen from the main thread. Starts from wherever the engine runs: a bundle
+// (dist/engine-thread.js beside it), tsc output (out/src/engine/thread/main.js) or the .ts
+// sources under tsx (mocha, bench).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ScoreRequest, ThreadReply, ThreadSetup } from './messages';
+
+/** Cores an engine may use besides the main thread's. */
+export function spareCores(): number {
+  return Math.max(0, os.availableParallelism() - 1);
+}
+
+function startWorker(setup: ThreadSetup): Worker {
+  if (__filename.endsWith('.ts')) {
+    // A worker does not inherit tsx's loader: register its CommonJS hook, then load the source.
+    const source = path.join(__dirname, 'main.ts');
+    return new Worker(`require('tsx/cjs'); require(${JSON.stringify(source)});`, { eval: true, workerData: setup });
+  }
+  const compiled = path.join(__dirname, 'main.js');
+  // In a bundle __dirname is dist/, where esbuild.mjs writes engine-thread.js.
+  const script = path.basename(__dirname) === 'thread' && fs.existsSync(compiled) ? compiled : path.join(__dirname, 'engine-thread.js');
+  return new Worker(script, { workerData: setup });
+}
+
+interface Pending {
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * A second core: one worker thread with its own wasm backend. Start it early (booting tfjs and
+ * compiling wasm takes a few hundred ms), give it work, close it when done. It never keeps the
+ * process alive while idle.
+ */
+export class EngineThread {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private failure: Error | undefined;
+  private readonly exited: Promise<void>;
+
+  constructor(setup: ThreadSetup = {}) {
+    this.worker = startWorker(setup);
+    this.worker.unref();
+    this.worker.on('message', (message: ThreadReply) => {
+      if (message.type === 'ready') return;
+      if (message.id === undefined) {
+        this.fail(new Error(`engine thread: ${message.type === 'error' ? message.message : 'reply without id'}`));
+        return;
+      }
+      const job = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (this.pending.size === 0) this.worker.unref();
+      if (message.type === 'done') job?.resolve();
+      else job?.reject(new Error(`engine thread: ${message.message}`));
+    });
+    this.worker.on('error', (err) => this.fail(err));
+    this.exited = new Promise((resolve) => this.worker.once('exit', (code) => {
+      this.fail(new Error(`engine thread exited (code ${code})`));
+      resolve();
+    }));
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const job of this.pending.values()) job.reject(this.failure);
+    this.pending.clear();
+  }
+
+  /** Runs a scoring request; resolves once the thread has written its scores. */
+  score(request: Omit<ScoreRequest, 'type' | 'id'>): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // Waiting on it: keep the process alive until it answers.
+      this.worker.ref();
+      this.worker.postMessage({ type: 'score', id, ...request } satisfies ScoreRequest);
+    });
+  }
+
+  /** Ends the thread (and its wasm heap); resolves when it has exited. */
+  async close(): Promise<void> {
+    await this.worker.terminate();
+    await this.exited;
+  }
+}
