@@ -6,10 +6,15 @@
 const K1 = 0.01;
 const K2 = 0.03;
 const DATA_RANGE = 1;
-const C1 = (K1 * DATA_RANGE) ** 2;
-const C2 = (K2 * DATA_RANGE) ** 2;
-const WINDOW_SIZE = 11;
-const WINDOW_SIGMA = 1.5;
+/** The stabilising constants and window, shared with the differentiable SSIM in engine/losses.ts. */
+export const SSIM_C1 = (K1 * DATA_RANGE) ** 2;
+export const SSIM_C2 = (K2 * DATA_RANGE) ** 2;
+export const SSIM_WINDOW_SIZE = 11;
+export const SSIM_WINDOW_SIGMA = 1.5;
+const C1 = SSIM_C1;
+const C2 = SSIM_C2;
+const WINDOW_SIZE = SSIM_WINDOW_SIZE;
+const WINDOW_SIGMA = SSIM_WINDOW_SIGMA;
 
 /** A 1-D Gaussian of odd `size` taps centred on the middle tap, normalised to sum 1. */
 export function gaussianKernel1d(size = WINDOW_SIZE, sigma = WINDOW_SIGMA): Float64Array {

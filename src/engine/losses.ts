@@ -15,17 +15,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import type { ResolvedTrainingConfig } from '../core/experiment.generated';
 import { assertNever } from '../core/protocol';
-import { gaussianKernel1d } from '../core/ssim';
+import { gaussianKernel1d, SSIM_C1 as C1, SSIM_C2 as C2, SSIM_WINDOW_SIZE as WINDOW_SIZE } from '../core/ssim';
 
-const K1 = 0.01;
-const K2 = 0.03;
-const DATA_RANGE = 1;
-const C1 = (K1 * DATA_RANGE) ** 2;
-const C2 = (K2 * DATA_RANGE) ** 2;
-const WINDOW_SIZE = 11;
-const WINDOW_SIGMA = 1.5;
-
-const WINDOW_TAPS = gaussianKernel1d(WINDOW_SIZE, WINDOW_SIGMA);
+const WINDOW_TAPS = gaussianKernel1d();
 
 const bandMatrices = new Map<number, Float32Array>();
 

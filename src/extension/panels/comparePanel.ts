@@ -5,7 +5,7 @@ import { assertNever } from '../../core/protocol';
 import type { CompareWebviewToHost, HostToCompareWebview, PanelRunData } from '../../core/protocol';
 import { Disposable } from '../lifecycle';
 import { loadPanelRun } from './panelData';
-import { renderPanelHtml, saveExport, webviewOptions } from './panelFiles';
+import { renderPanelHtml, saveExportWithNotice, webviewOptions } from './panelFiles';
 import type { ResultsPanelDeps } from './resultsPanel';
 import { RunWatcher } from './runWatcher';
 
@@ -92,14 +92,11 @@ export class ComparePanel extends Disposable {
       case 'openRun':
         if (this.runDirs.includes(message.runDir)) this.openRun(message.runDir);
         return;
-      case 'saveFile':
-        try {
-          const saved = await saveExport(message.file, undefined);
-          if (saved) this.post({ type: 'notice', level: 'info', message: `Saved ${saved.fsPath}` });
-        } catch (err) {
-          this.post({ type: 'notice', level: 'error', message: `Export failed: ${(err as Error).message}` });
-        }
+      case 'saveFile': {
+        const notice = await saveExportWithNotice(message.file);
+        if (notice) this.post({ type: 'notice', ...notice });
         return;
+      }
       default:
         assertNever(message);
     }

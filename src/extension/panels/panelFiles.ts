@@ -43,3 +43,13 @@ export async function saveExport(file: PanelExportFile, defaultDir: string | und
   await vscode.workspace.fs.writeFile(target, bytes);
   return target;
 }
+
+/** Saves an export through the save dialog and says what happened as a panel notice (undefined: the user cancelled). */
+export async function saveExportWithNotice(file: PanelExportFile): Promise<{ level: 'info' | 'error'; message: string } | undefined> {
+  try {
+    const saved = await saveExport(file, undefined);
+    return saved ? { level: 'info', message: `Saved ${saved.fsPath}` } : undefined;
+  } catch (err) {
+    return { level: 'error', message: `Export failed: ${(err as Error).message}` };
+  }
+}

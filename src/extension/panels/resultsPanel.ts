@@ -11,7 +11,7 @@ import type { RunState } from '../../core/runFormat';
 import { Disposable } from '../lifecycle';
 import type { RunManager } from '../runManager';
 import { imageSourceOf, loadPanelRun, loadTestImages } from './panelData';
-import { PanelDeps, renderPanelHtml, saveExport, webviewOptions } from './panelFiles';
+import { PanelDeps, renderPanelHtml, saveExportWithNotice, webviewOptions } from './panelFiles';
 import { RunWatcher } from './runWatcher';
 import { writeManualThreshold } from './useThreshold';
 import { recordManualThreshold } from '../../core/runFolder';
@@ -138,14 +138,11 @@ export class ResultsPanel extends Disposable {
       case 'useThreshold':
         await this.useThreshold(message.value);
         return;
-      case 'saveFile':
-        try {
-          const saved = await saveExport(message.file, undefined);
-          if (saved) this.post({ type: 'notice', level: 'info', message: `Saved ${saved.fsPath}` });
-        } catch (err) {
-          this.post({ type: 'notice', level: 'error', message: `Export failed: ${(err as Error).message}` });
-        }
+      case 'saveFile': {
+        const notice = await saveExportWithNotice(message.file);
+        if (notice) this.post({ type: 'notice', ...notice });
         return;
+      }
       default:
         assertNever(message);
     }
