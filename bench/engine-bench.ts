@@ -51,10 +51,15 @@ const PYTHON = '/usr/bin/python3';
 
 // ---- child: one model, one system --------------------------------------------------------------
 
-async function child(architecture: Architecture, trainN: number, scoreN: number, batchSize: number, backendPref: BackendPreference, mode: 'engine' | 'engine-check' | 'engine-stock'): Promise<void> {
+async function child(architecture: Architecture, trainN: number, scoreN: number, batchSize: number, backendPref: BackendPreference, mode: 'engine' | 'engine-2threads' | 'engine-check' | 'engine-stock'): Promise<void> {
   const stock = mode === 'engine-stock';
   const backend = await initBackend(stock ? 'cpu' : backendPref, { log: () => undefined });
   if (stock) uninstallKernels('cpu');
+  // Two threads: the engine thread boots while the data loads, as in run.ts, trains the other half
+  // of every batch, then scores the other half of the test set.
+  const twoThreads = mode === 'engine-2threads';
+  if (twoThreads && backend.name !== 'wasm') throw new Error(`two threads need the wasm backend, got ${backend.name}`);
+  const thread = twoThreads ? new EngineThread() : undefined;
   // Validation images come from the end of the training set, never trained on here.
   const dataset = await loadDataset({ dataset: 'mnist', validationSplit: 0.1, testLimit: scoreN }, process.cwd());
   const { width, height } = dataset;
@@ -67,13 +72,13 @@ async function child(architecture: Architecture, trainN: number, scoreN: number,
   const print = (row: BenchRow) => console.log(JSON.stringify(row));
 
   const model = buildModel({ architecture, latentSize: 16 }, 1);
-  // Booted during training, as run.ts does, so the 2-thread scoring row times the work.
-  const scoringThread = mode === 'engine' && backend.name === 'wasm' ? new EngineThread() : undefined;
   const training: ResolvedTrainingConfig = {
     loss: 'mse', ssimWeight: 0.5, optimizer: 'adam', learningRate: 1e-3, momentum: 0, batchSize, epochs: 1,
   };
   const t0 = performance.now();
-  const result = await trainAutoencoder(model, { train, trainCount: trainN, validation, validationCount: VALIDATION_IMAGES, width, height }, training, { seed: 1 });
+  const result = await trainAutoencoder(model, { train, trainCount: trainN, validation, validationCount: VALIDATION_IMAGES, width, height }, training, {
+    seed: 1, thread, onThreadError: (message) => { throw new Error(`engine thread failed: ${message}`); },
+  });
   // The epoch includes our validation pass; time it separately to report training alone.
   const epochSeconds = (performance.now() - t0) / 1000;
   const v0 = performance.now();
@@ -81,17 +86,14 @@ async function child(architecture: Architecture, trainN: number, scoreN: number,
   const validationSeconds = (performance.now() - v0) / 1000;
   const seconds = Math.max(1e-9, epochSeconds - validationSeconds);
   print({ system, kind: 'train', model: architecture, images: trainN, seconds, imagesPerSecond: trainN / seconds, validationLoss: result.history.at(-1)?.valLoss, peakRssMB: peak(), ...env });
-  if (mode !== 'engine') return;
-  const s0 = performance.now();
-  scoreImages(model, dataset.test.images, dataset.test.count, width, height, 'mse');
-  const scoreSeconds = (performance.now() - s0) / 1000;
-  print({ system, kind: 'score', model: architecture, images: dataset.test.count, seconds: scoreSeconds, imagesPerSecond: dataset.test.count / scoreSeconds, peakRssMB: peak(), ...env });
-  // The same scoring split with the worker thread (includes copying the model to it).
-  const p0 = performance.now();
-  await scoreImagesParallel(model, dataset.test.images, dataset.test.count, width, height, 'mse', { threads: 2, thread: scoringThread });
-  const parallelSeconds = (performance.now() - p0) / 1000;
-  await scoringThread?.close();
-  print({ system: 'engine-2threads', kind: 'score', model: architecture, images: dataset.test.count, seconds: parallelSeconds, imagesPerSecond: dataset.test.count / parallelSeconds, peakRssMB: peak(), ...env });
+  if (mode === 'engine' || twoThreads) {
+    const s0 = performance.now();
+    if (thread) await scoreImagesParallel(model, dataset.test.images, dataset.test.count, width, height, 'mse', { threads: 2, thread });
+    else scoreImages(model, dataset.test.images, dataset.test.count, width, height, 'mse');
+    const scoreSeconds = (performance.now() - s0) / 1000;
+    print({ system, kind: 'score', model: architecture, images: dataset.test.count, seconds: scoreSeconds, imagesPerSecond: dataset.test.count / scoreSeconds, peakRssMB: peak(), ...env });
+  }
+  await thread?.close();
   model.dispose();
   tf.disposeVariables();
 }
@@ -154,6 +156,7 @@ async function main(): Promise<void> {
       stock: { type: 'string' },
       child: { type: 'string' },
       mode: { type: 'string' },
+      threads: { type: 'string', default: '1,2' },
     },
   });
   const trainN = Number(values.train);
@@ -162,8 +165,8 @@ async function main(): Promise<void> {
   const models = (values.models ?? '').split(',') as Architecture[];
   if (values.child) {
     const stockN = values.stock ? Number(values.stock) : 0;
-    const mode = values.mode === 'engine-stock' || values.mode === 'engine-check' ? values.mode : 'engine';
-    await child(values.child as Architecture, mode === 'engine' ? trainN : stockN, scoreN, batch, values.backend as BackendPreference, mode);
+    const mode = values.mode === 'engine-stock' || values.mode === 'engine-check' || values.mode === 'engine-2threads' ? values.mode : 'engine';
+    await child(values.child as Architecture, mode === 'engine' || mode === 'engine-2threads' ? trainN : stockN, scoreN, batch, values.backend as BackendPreference, mode);
     return;
   }
   const maxTrain = 60000 - VALIDATION_IMAGES;
@@ -179,7 +182,10 @@ async function main(): Promise<void> {
   const self = process.argv[1];
   const rows: BenchRow[] = [];
   for (const model of models) {
-    rows.push(...await runChild(process.execPath, [...process.execArgv, self, '--child', model, '--train', String(trainN), '--score', String(scoreN), '--batch', String(batch), '--backend', values.backend ?? 'auto'], process.env));
+    for (const threads of (values.threads ?? '').split(',')) {
+      const mode = threads === '2' ? ['--mode', 'engine-2threads'] : [];
+      rows.push(...await runChild(process.execPath, [...process.execArgv, self, '--child', model, ...mode, '--train', String(trainN), '--score', String(scoreN), '--batch', String(batch), '--backend', values.backend ?? 'auto'], process.env));
+    }
     if (values.stock) {
       for (const mode of ['engine-check', 'engine-stock']) {
         rows.push(...await runChild(process.execPath, [...process.execArgv, self, '--child', model, '--mode', mode, '--stock', values.stock, '--score', String(scoreN), '--batch', String(batch), '--backend', values.backend ?? 'auto'], process.env));

@@ -46,7 +46,7 @@ type Loss = ResolvedTrainingConfig['loss'];
 const MODES = ['wasm-stock', 'wasm-filter-only', 'wasm-before', 'wasm-kernels', 'wasm-stock-bn', 'wasm', 'cpu-stock', 'cpu'] as const;
 type Mode = (typeof MODES)[number];
 
-const BATCH = 64;
+const BATCH = Number(process.env.BATCH ?? 64);
 const SIZE = 28;
 const PIXELS = SIZE * SIZE;
 const PROFILED_STEPS = 5;

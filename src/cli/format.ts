@@ -30,6 +30,6 @@ export function formatSummary(s: RunSummary): string {
   ]));
   lines.push('');
   lines.push(`precision ${fmt(p.precision)}   recall ${fmt(p.recall)}   F1 ${fmt(p.f1)}   accuracy ${fmt(p.accuracy)}   false-positive rate ${pct(p.fpr)}`);
-  lines.push(`epochs ${s.epochsRun} (best ${s.bestEpoch}${s.stoppedEarly ? ', stopped early' : ''})   training ${fmt(s.trainSeconds, 1)} s   total ${fmt(s.totalSeconds, 1)} s   backend ${s.backend}${s.peakMemoryMB ? `   peak memory ${s.peakMemoryMB} MB` : ''}`);
+  lines.push(`epochs ${s.epochsRun} (best ${s.bestEpoch}${s.stoppedEarly ? ', stopped early' : ''})   training ${fmt(s.trainSeconds, 1)} s   total ${fmt(s.totalSeconds, 1)} s   backend ${s.backend}${s.trainingThreads === 2 ? ' (2 threads)' : ''}${s.peakMemoryMB ? `   peak memory ${s.peakMemoryMB} MB` : ''}`);
   return lines.join('\n');
 }

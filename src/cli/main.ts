@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyOverrides, formatProblem, Problem } from '../core/config';
 import { InputError } from '../core/errors';
-import type { BackendPreference } from '../core/protocol';
+import type { BackendPreference, ThreadsPreference } from '../core/protocol';
 import { appendRunLog, listRuns, readRun, RunListing } from '../core/runFolder';
 import { formatSummary, fmt, table } from './format';
 import { RunProgress } from './progress';
@@ -17,6 +17,7 @@ const USAGE = `aelab — Autoencoder Anomaly Lab, headless
 
 Usage:
   aelab run FILE [--set path=value]... [--runs-dir DIR] [--backend auto|tensorflow|wasm|cpu]
+                 [--threads auto|1|2]
   aelab validate FILE...
   aelab list [DIR] [--runs-dir DIR]
   aelab show RUN [--runs-dir DIR]        RUN: a run folder, or a run id
@@ -56,11 +57,14 @@ function printProblems(problems: Problem[], io: Io): void {
 async function commandRun(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
-    options: { set: { type: 'string', multiple: true }, 'runs-dir': { type: 'string' }, backend: { type: 'string' } },
+    options: { set: { type: 'string', multiple: true }, 'runs-dir': { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' } },
   });
   if (positionals.length !== 1) throw new UsageError('run takes exactly one experiment file');
   const backend = (values.backend ?? 'auto') as BackendPreference;
   if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(backend)) throw new UsageError(`--backend must be auto, tensorflow, wasm or cpu, got "${values.backend}"`);
+  const threadsArg = values.threads ?? 'auto';
+  if (!['auto', '1', '2'].includes(threadsArg)) throw new UsageError(`--threads must be auto, 1 or 2, got "${threadsArg}"`);
+  const threads: ThreadsPreference = threadsArg === 'auto' ? 'auto' : threadsArg === '1' ? 1 : 2;
   const file = path.resolve(io.cwd, positionals[0]);
   const experiment = readExperiment(file, values.set ?? [], io);
   if (!experiment) return EXIT.invalidInput;
@@ -93,7 +97,7 @@ async function commandRun(args: string[], io: Io): Promise<number> {
   };
   const progress = new RunProgress(io.interactive, writeLine);
   try {
-    const outcome = await runExperiment({ experiment, experimentPath: file, runsDir, backend }, {
+    const outcome = await runExperiment({ experiment, experimentPath: file, runsDir, backend, threads }, {
       onEvent: (e) => {
         if (e.type === 'started') runDir = e.runDir;
         progress.handle(e);

@@ -8,6 +8,8 @@ export function assertNever(value: never, what = 'message'): never {
 }
 
 export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/** Cores to train and score on: 'auto' uses two on wasm when a core is spare and it pays. */
+export type ThreadsPreference = 'auto' | 1 | 2;
 export type RunPhase = 'loading' | 'training' | 'scoring' | 'saving';
 
 /** Progress of one run, as the engine reports it (CLI, worker, tests all consume this). */
@@ -29,6 +31,8 @@ export interface RunRequest {
   /** Folder that holds <experiment-name>/<run-id>/. */
   runsDir: string;
   backend: BackendPreference;
+  /** Default 'auto'. */
+  threads?: ThreadsPreference;
 }
 
 /** host -> worker (Node IPC channel). */

@@ -101,6 +101,8 @@ export interface RunSummary {
   trainSeconds: number;
   totalSeconds: number;
   backend: string;
+  /** Threads that trained the model (data-parallel on two); absent in runs from before it was recorded. */
+  trainingThreads?: number;
   /** Peak resident memory of the process that ran it (engine + data), in MiB. */
   peakMemoryMB?: number;
 }

@@ -17,6 +17,7 @@ import { buildModel } from './models';
 import { trainAutoencoder } from './train';
 import { parallelScoringPays, reconstruct, scoreImagesParallel } from './score';
 import { EngineThread } from './thread/spawn';
+import { trainingThreads as planTrainingThreads, wantsEngineThread } from './threads';
 import { saveModel } from './modelIo';
 import { PreparedData, prepareData } from './prepareData';
 
@@ -52,10 +53,22 @@ export async function selectBackend(preference: BackendPreference, wasmDir: stri
 export async function runExperiment(request: RunRequest, options: RunOptions = {}): Promise<RunOutcome> {
   const emit = options.onEvent ?? (() => undefined);
   const log = (message: string) => emit({ type: 'log', level: 'info', message });
-  const { experiment } = request;
   const startedAt = Date.now();
 
   const backend = await selectBackend(request.backend, options.wasmDir, log);
+  // The second core's thread boots (~0.3 s) while the data loads; closed on every way out.
+  const thread = wantsEngineThread(request.threads ?? 'auto', backend) ? new EngineThread({ wasmDir: options.wasmDir }) : undefined;
+  try {
+    return await runWithData(request, options, backend, startedAt, thread);
+  } finally {
+    await thread?.close();
+  }
+}
+
+async function runWithData(request: RunRequest, options: RunOptions, backend: string, startedAt: number, thread: EngineThread | undefined): Promise<RunOutcome> {
+  const emit = options.onEvent ?? (() => undefined);
+  const log = (message: string) => emit({ type: 'log', level: 'info', message });
+  const { experiment } = request;
   emit({ type: 'phase', phase: 'loading', message: `loading ${experiment.data.dataset}` });
   const baseDir = request.experimentPath ? path.dirname(request.experimentPath) : process.cwd();
   const dataset = await loadDataset(experiment.data, baseDir);
@@ -89,7 +102,7 @@ export async function runExperiment(request: RunRequest, options: RunOptions = {
   try {
     const batchesPerEpoch = Math.ceil(data.trainCount / experiment.training.batchSize);
     emit({ type: 'started', runId, runDir, backend, epochs: experiment.training.epochs, batchesPerEpoch });
-    const outcome = await trainAndEvaluate(request, data, runDir, backend, startedAt, options, status, writeStatus);
+    const outcome = await trainAndEvaluate(request, data, runDir, backend, startedAt, options, status, writeStatus, thread);
     if (outcome === 'cancelled') {
       const result = finish('cancelled');
       emit({ type: 'cancelled', message: `cancelled after epoch ${status.epoch}` });
@@ -108,14 +121,16 @@ export async function runExperiment(request: RunRequest, options: RunOptions = {
 
 async function trainAndEvaluate(
   request: RunRequest, data: PreparedData, runDir: string, backend: string, startedAt: number,
-  options: RunOptions, status: RunStatusFile, writeStatus: () => void,
+  options: RunOptions, status: RunStatusFile, writeStatus: () => void, thread: EngineThread | undefined,
 ): Promise<RunSummary | 'cancelled'> {
   const emit = options.onEvent ?? (() => undefined);
   const { experiment } = request;
   const { width, height } = data;
   const model = buildModel(experiment.model, experiment.seed);
-  // Booted during training, so scoring finds it ready (a cold start costs as much as it saves).
-  const scoringThread = parallelScoringPays(data.testCount) ? new EngineThread({ wasmDir: options.wasmDir }) : undefined;
+  const preference = request.threads ?? 'auto';
+  const trainingThreads = thread ? planTrainingThreads(preference, backend, experiment, data.trainCount) : 1;
+  const scoringThread = thread && (preference === 2 || parallelScoringPays(data.testCount)) ? thread : undefined;
+  if (trainingThreads === 2) emit({ type: 'log', level: 'info', message: 'training on two threads (data-parallel, half of every batch each)' });
   try {
     emit({ type: 'phase', phase: 'training', message: `training ${experiment.model.architecture} for ${experiment.training.epochs} epoch(s)` });
     const trainStart = Date.now();
@@ -124,6 +139,8 @@ async function trainAndEvaluate(
     }, experiment.training, {
       seed: experiment.seed,
       signal: options.signal,
+      thread: trainingThreads === 2 ? thread : undefined,
+      onThreadError: (message: string) => emit({ type: 'log', level: 'warn', message: `training thread failed to start, trained on one core: ${message}` }),
       onBatch: (e) => emit({ type: 'batch', ...e }),
       onEpoch: (m) => {
         const { epochs, ...metrics } = m;
@@ -185,13 +202,13 @@ async function trainAndEvaluate(
       trainSeconds,
       totalSeconds: (Date.now() - startedAt) / 1000,
       backend,
+      trainingThreads: trained.threads,
       peakMemoryMB: Math.round(process.resourceUsage().maxRSS / 1024),
     };
     // summary.json is written last of the results: with status completed, it marks a whole run.
     writeJsonAtomic(path.join(runDir, RUN_FILES.summary), summary);
     return summary;
   } finally {
-    await scoringThread?.close();
     model.dispose();
     if (tf.memory().numTensors > 1000) emit({ type: 'log', level: 'warn', message: `${tf.memory().numTensors} tensors still allocated` });
   }

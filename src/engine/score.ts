@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { msePerImage, ssimPerImage } from './losses';
 import { applyModel } from './models';
-import type { ModelArtifacts } from './thread/messages';
+import { modelArtifacts } from './thread/artifacts';
 import { EngineThread, spareCores } from './thread/spawn';
 
 export type ScoreKind = 'mse' | 'ssim';
@@ -60,24 +60,6 @@ export interface ParallelScoreOptions {
 /** Whether scoreImagesParallel would use a second thread for `count` images by default. */
 export function parallelScoringPays(count: number): boolean {
   return tf.getBackend() === 'wasm' && spareCores() > 0 && count >= PARALLEL_SCORE_MIN;
-}
-
-async function modelArtifacts(model: tfl.LayersModel): Promise<ModelArtifacts> {
-  let artifacts: ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    const data = a.weightData;
-    const buffers = data === undefined ? [] : Array.isArray(data) ? data : [data];
-    const bytes = new Uint8Array(buffers.reduce((n, b) => n + b.byteLength, 0));
-    let at = 0;
-    for (const b of buffers) {
-      bytes.set(new Uint8Array(b), at);
-      at += b.byteLength;
-    }
-    artifacts = { modelTopology: a.modelTopology as object, weightSpecs: a.weightSpecs ?? [], weightData: bytes.buffer };
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  if (artifacts === undefined) throw new Error('model.save handed over no artifacts');
-  return artifacts;
 }
 
 /**

@@ -5,12 +5,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ResolvedTrainingConfig } from '../core/experiment.generated';
-import { assertNever } from '../core/protocol';
 import { rngFor } from '../core/rng';
 import type { EpochMetrics } from '../core/runFormat';
 import { lossFunction, type LossFunction } from './losses';
 import { applyModel } from './models';
-import { createAdam } from './kernels';
+import { DataParallelSession } from './dataParallel';
+import { makeOptimizer } from './optimizers';
+import type { EngineThread } from './thread/spawn';
 
 export interface TrainingData {
   /** trainCount images of width x height, row-major, values in [0, 1]. */
@@ -36,6 +37,13 @@ export interface TrainOptions {
   /** At most about every BATCH_REPORT_MS, and always for the last batch of an epoch. */
   onBatch?: (e: BatchProgress) => void;
   onEpoch?: (m: EpochMetrics & { epochs: number }) => void;
+  /**
+   * A booted engine thread to train with, data-parallel (src/engine/dataParallel.ts): each step it
+   * takes half the batch. Wasm only; the caller decides whether it pays (see run.ts).
+   */
+  thread?: EngineThread;
+  /** Told when the thread could not start training, and this thread trained alone. */
+  onThreadError?: (message: string) => void;
 }
 
 export interface TrainResult {
@@ -44,33 +52,14 @@ export interface TrainResult {
   bestEpoch?: number;
   stoppedEarly: boolean;
   cancelled: boolean;
+  /** 2 when it trained data-parallel with the engine thread. */
+  threads: 1 | 2;
 }
 
 const BATCH_REPORT_MS = 100;
 const VALIDATION_BATCH = 256;
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-function makeOptimizer(cfg: ResolvedTrainingConfig): { optimizer: tf.Optimizer; disposeOptimizer: () => void } {
-  const plain = (optimizer: tf.Optimizer) => ({ optimizer, disposeOptimizer: () => optimizer.dispose() });
-  switch (cfg.optimizer) {
-    // One fused kernel call per step on wasm/cpu; the stock ops elsewhere (bit-identical weights).
-    case 'adam': return plain(createAdam(cfg.learningRate));
-    case 'sgd': {
-      if (cfg.momentum === 0) return plain(tf.train.sgd(cfg.learningRate));
-      const optimizer = tf.train.momentum(cfg.learningRate, cfg.momentum);
-      return {
-        optimizer,
-        disposeOptimizer: () => {
-          optimizer.dispose();
-          // MomentumOptimizer.dispose (tfjs 4.22) skips its SGD base's, leaking the learning-rate scalar.
-          tf.SGDOptimizer.prototype.dispose.call(optimizer);
-        },
-      };
-    }
-    default: return assertNever(cfg.optimizer, 'optimizer');
-  }
-}
 
 /**
  * Mean loss over `count` images in inference mode, in batches. Undefined if cancelled meanwhile.
@@ -146,7 +135,6 @@ export async function trainAutoencoder(
   // LayerVariable.read() is the tf.Variable itself; naming them keeps the optimizer off any other
   // model's variables that happen to be alive.
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
-
   const history: EpochMetrics[] = [];
   const stopping = cfg.earlyStopping;
   let best = Infinity;
@@ -156,9 +144,33 @@ export async function trainAutoencoder(
   let stoppedEarly = false;
   const { optimizer, disposeOptimizer } = makeOptimizer(cfg);
   let lossSum: LossSum | undefined;
-  const result = (cancelled: boolean): TrainResult => ({ history, bestEpoch, stoppedEarly, cancelled });
+  const result = (cancelled: boolean): TrainResult => ({ history, bestEpoch, stoppedEarly, cancelled, threads: parallel ? 2 : 1 });
+  /** One optimizer step on the first n images of batchBuffer in this thread; returns the batch's loss. */
+  const trainStep = (n: number): tf.Scalar => {
+    const x = tf.tensor4d(batchBuffer.subarray(0, n * pixels), [n, height, width, 1]);
+    try {
+      return tf.tidy(() => {
+        const value = optimizer.minimize(() => loss(x, applyModel(model, x, true)), true, trainable);
+        if (!value) throw new Error('the optimizer returned no loss');
+        return value;
+      });
+    } finally {
+      x.dispose();
+    }
+  };
+
+  let parallel: DataParallelSession | undefined;
 
   try {
+    if (opts.thread) {
+      // Each thread then has its own optimizer (the one above stays unused). A thread that cannot
+      // start costs speed, not the run.
+      try {
+        parallel = await DataParallelSession.open(opts.thread, model, cfg, batchSize, width, height);
+      } catch (err) {
+        opts.onThreadError?.(err instanceof Error ? err.message : String(err));
+      }
+    }
     for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
       const epochStart = performance.now();
       shuffle.shuffle(order);
@@ -172,17 +184,7 @@ export async function trainAutoencoder(
           const image = order[start + i];
           batchBuffer.set(data.train.subarray(image * pixels, (image + 1) * pixels), i * pixels);
         }
-        const x = tf.tensor4d(batchBuffer.subarray(0, n * pixels), [n, height, width, 1]);
-        let cost: tf.Scalar;
-        try {
-          cost = tf.tidy(() => {
-            const value = optimizer.minimize(() => loss(x, applyModel(model, x, true)), true, trainable);
-            if (!value) throw new Error('the optimizer returned no loss');
-            return value;
-          });
-        } finally {
-          x.dispose();
-        }
+        const cost = parallel ? tf.scalar(parallel.step(batchBuffer, n)) : trainStep(n);
         lossSum.add(cost, n);
 
         const last = batch === batches - 1;
@@ -231,7 +233,12 @@ export async function trainAutoencoder(
     }
     if (bestWeights && bestEpoch !== history.at(-1)?.epoch) model.setWeights(bestWeights);
     return result(false);
+  } catch (err) {
+    // Wakes the engine thread wherever it waits for this one, and ends its side.
+    await parallel?.abort();
+    throw err;
   } finally {
+    await parallel?.close();
     tf.dispose(bestWeights);
     lossSum?.dispose();
     disposeOptimizer();

@@ -5,15 +5,64 @@
 // new moving averages) is one kernel and the backward pass (dx, dgamma, dbeta) another. On wasm
 // the passes over [n, c] are SIMD loops on the heap (batchNormSimd.ts) when c is a multiple of 4,
 // with the per-channel arithmetic in JS over heap views; elsewhere (cpu, odd c) JS loops.
+// Synchronised mode (setBatchNormSync, for data-parallel training on several threads, each with
+// some rows of every batch): the batch statistics and the sums dx needs are over all threads' rows.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { asKernelFunc, input, type KernelArgs, type PatchedBackendName } from './registry';
 import { opsFor, type RawOps } from './rawOps';
-import { batchNormSimd } from './batchNormSimd';
+import { batchNormSimd, type BatchNormSimd } from './batchNormSimd';
 import { heapOffset } from './simd';
 
 export const BATCH_NORM_TRAIN_KERNEL = 'AelabBatchNormTrain';
 export const BATCH_NORM_GRAD_KERNEL = 'AelabBatchNormGrad';
+
+/** The cross-thread sum the synchronised mode needs (thread/collective.ts's Collective is one). */
+export interface BatchNormSync {
+  /** In place: values becomes the sum over all threads, bit-identical in every thread. */
+  allreduceSum(values: Float64Array): void;
+}
+
+let batchNormSync: BatchNormSync | undefined;
+
+/**
+ * Switches this thread's batch-norm kernels to synchronised mode (or back, with undefined). While
+ * set, every AelabBatchNormTrain / AelabBatchNormGrad call is collective: all threads must run
+ * them in the same order, each on its own rows n_local of the batch (n_local may differ, even be
+ * 0). Forward: batch mean and biased variance over all N rows (two passes about the global mean,
+ * summed in Float64), so y's normalisation and the new moving averages are the same everywhere.
+ * Backward: each thread's dy must be the gradient of the whole-batch loss for its rows (scale the
+ * local loss by n_local / N); dx uses the global sums and N, while the dgamma and dbeta outputs
+ * stay this thread's sums (sum them over threads, as the other gradients, for the batch's).
+ */
+export function setBatchNormSync(sync: BatchNormSync | undefined): void {
+  batchNormSync = sync;
+}
+
+export function getBatchNormSync(): BatchNormSync | undefined {
+  return batchNormSync;
+}
+
+/**
+ * One allreduce of [count, ...parts]: each part (Float64, this thread's sums) becomes the sum over
+ * all threads in place; returns the total count.
+ */
+function allreduceCounted(sync: BatchNormSync, count: number, ...parts: Float64Array[]): number {
+  const buffer = new Float64Array(parts.reduce((total, p) => total + p.length, 1));
+  buffer[0] = count;
+  let at = 1;
+  for (const p of parts) {
+    buffer.set(p, at);
+    at += p.length;
+  }
+  sync.allreduceSum(buffer);
+  at = 1;
+  for (const p of parts) {
+    p.set(buffer.subarray(at, at + p.length));
+    at += p.length;
+  }
+  return buffer[0];
+}
 
 export interface BatchNormTrainAttrs {
   epsilon: number;
@@ -31,6 +80,7 @@ function channelsOf(x: TensorInfo, kernelName: string): [number, number] {
  * Inputs x [n, c], gamma, beta, movingMean, movingVariance [c]. Outputs y [n, c], then [c]: batch
  * mean, 1 / sqrt(biased batch variance + epsilon) (kept for the gradient), new moving mean and new
  * moving variance (moving - (moving - batch) * (1 - momentum), as tfjs-layers computes it).
+ * Synchronised, the batch is all threads' rows (see setBatchNormSync).
  */
 function batchNormTrain(backendName: PatchedBackendName, args: KernelArgs): TensorInfo[] {
   const name = BATCH_NORM_TRAIN_KERNEL;
@@ -41,10 +91,21 @@ function batchNormTrain(backendName: PatchedBackendName, args: KernelArgs): Tens
   const ins = ['gamma', 'beta', 'movingMean', 'movingVariance'].map((k) => input(args.inputs, k, name));
   const y = ops.alloc([n, c]);
   const outs = [0, 1, 2, 3].map(() => ops.alloc([c]));
-  if (backendName === 'wasm' && c % 4 === 0) {
-    trainSimd(ops, args.backend as BackendWasm, attrs, xi, ins, y, outs, n, c);
-    return [y, ...outs];
+  try {
+    if (backendName === 'wasm' && c % 4 === 0) trainSimd(ops, args.backend as BackendWasm, attrs, xi, ins, y, outs, n, c, batchNormSync);
+    else trainJs(ops, attrs, xi, ins, y, outs, n, c, batchNormSync);
+  } catch (err) {
+    // E.g. the collective was aborted: free the outputs the engine will never see.
+    ops.dispose(y, ...outs);
+    throw err;
   }
+  return [y, ...outs];
+}
+
+/** The forward kernel's JS path (cpu, or c not a multiple of 4). */
+function trainJs(
+  ops: RawOps, attrs: BatchNormTrainAttrs, xi: TensorInfo, ins: TensorInfo[], y: TensorInfo, outs: TensorInfo[], n: number, c: number, sync: BatchNormSync | undefined,
+): void {
   // Views after the last allocation (a growing wasm heap detaches older ones).
   const x = ops.f32(xi);
   const [gamma, beta, movingMean, movingVariance] = ins.map((t) => ops.f32(t));
@@ -56,7 +117,8 @@ function batchNormTrain(backendName: PatchedBackendName, args: KernelArgs): Tens
     const row = r * c;
     for (let j = 0; j < c; j++) sum[j] += x[row + j];
   }
-  for (let j = 0; j < c; j++) meanOut[j] = f(sum[j] / n);
+  const count = sync ? allreduceCounted(sync, n, sum) : n;
+  for (let j = 0; j < c; j++) meanOut[j] = f(sum[j] / count);
   sum.fill(0);
   for (let r = 0; r < n; r++) {
     const row = r * c;
@@ -65,11 +127,12 @@ function batchNormTrain(backendName: PatchedBackendName, args: KernelArgs): Tens
       sum[j] += d * d;
     }
   }
+  sync?.allreduceSum(sum);
   const scale = new Float64Array(c);
   const shift = new Float64Array(c);
   const decay = f(1 - attrs.momentum);
   for (let j = 0; j < c; j++) {
-    const variance = f(sum[j] / n);
+    const variance = f(sum[j] / count);
     const invStd = f(1 / Math.sqrt(variance + attrs.epsilon));
     invStdOut[j] = invStd;
     scale[j] = invStd * gamma[j];
@@ -81,13 +144,14 @@ function batchNormTrain(backendName: PatchedBackendName, args: KernelArgs): Tens
     const row = r * c;
     for (let j = 0; j < c; j++) yv[row + j] = x[row + j] * scale[j] + shift[j];
   }
-  return [y, ...outs];
 }
 
 /**
  * Inputs dy, x [n, c], mean, invStd (the forward kernel's), gamma [c]. Outputs dx [n, c], dgamma,
  * dbeta [c]; dx includes the paths through the batch mean and variance:
  * dx = gamma invStd / n (n dy - dbeta - xhat dgamma), xhat = (x - mean) invStd.
+ * Synchronised, n, dbeta and dgamma in dx are all threads' (N and the global sums), while the
+ * dgamma and dbeta outputs are this thread's rows' (see setBatchNormSync).
  */
 function batchNormGrad(backendName: PatchedBackendName, args: KernelArgs): TensorInfo[] {
   const name = BATCH_NORM_GRAD_KERNEL;
@@ -98,10 +162,20 @@ function batchNormGrad(backendName: PatchedBackendName, args: KernelArgs): Tenso
   const dxi = ops.alloc([n, c]);
   const dgi = ops.alloc([c]);
   const dbi = ops.alloc([c]);
-  if (backendName === 'wasm' && c % 4 === 0) {
-    gradSimd(ops, args.backend as BackendWasm, xi, ins, dxi, dgi, dbi, n, c);
-    return [dxi, dgi, dbi];
+  try {
+    if (backendName === 'wasm' && c % 4 === 0) gradSimd(ops, args.backend as BackendWasm, xi, ins, dxi, dgi, dbi, n, c, batchNormSync);
+    else gradJs(ops, xi, ins, dxi, dgi, dbi, n, c, batchNormSync);
+  } catch (err) {
+    ops.dispose(dxi, dgi, dbi);
+    throw err;
   }
+  return [dxi, dgi, dbi];
+}
+
+/** The backward kernel's JS path (cpu, or c not a multiple of 4). */
+function gradJs(
+  ops: RawOps, xi: TensorInfo, ins: TensorInfo[], dxi: TensorInfo, dgi: TensorInfo, dbi: TensorInfo, n: number, c: number, sync: BatchNormSync | undefined,
+): void {
   const x = ops.f32(xi);
   const [dy, mean, invStd, gamma] = ins.map((t) => ops.f32(t));
   const dx = ops.f32(dxi);
@@ -117,6 +191,12 @@ function batchNormGrad(backendName: PatchedBackendName, args: KernelArgs): Tenso
       sumDyXc[j] += g * (x[row + j] - mean[j]);
     }
   }
+  for (let j = 0; j < c; j++) {
+    dgamma[j] = sumDyXc[j] * invStd[j];
+    dbeta[j] = sumDy[j];
+  }
+  // From here on the sums and count are the whole batch's.
+  const count = sync ? allreduceCounted(sync, n, sumDy, sumDyXc) : n;
   // dx = a dy + b (x - mean) + d per channel.
   const a = new Float64Array(c);
   const b = new Float64Array(c);
@@ -124,30 +204,29 @@ function batchNormGrad(backendName: PatchedBackendName, args: KernelArgs): Tenso
   for (let j = 0; j < c; j++) {
     const s = invStd[j];
     const dg = sumDyXc[j] * s;
-    dgamma[j] = dg;
-    dbeta[j] = sumDy[j];
     a[j] = gamma[j] * s;
-    b[j] = -a[j] * s * dg / n;
-    d[j] = -a[j] * sumDy[j] / n;
+    b[j] = -a[j] * s * dg / count;
+    d[j] = -a[j] * sumDy[j] / count;
   }
   for (let r = 0; r < n; r++) {
     const row = r * c;
     for (let j = 0; j < c; j++) dx[row + j] = a[j] * dy[row + j] + b[j] * (x[row + j] - mean[j]) + d[j];
   }
-  return [dxi, dgi, dbi];
 }
 
 /** The forward kernel's wasm path: two SIMD passes (moments, normalise) and c-sized JS in between. */
 function trainSimd(
   ops: RawOps, backend: BackendWasm, attrs: BatchNormTrainAttrs, xi: TensorInfo, ins: TensorInfo[], y: TensorInfo, outs: TensorInfo[], n: number, c: number,
+  sync: BatchNormSync | undefined,
 ): void {
   const [gammaI, betaI, movingMeanI, movingVarianceI] = ins;
   const [meanI, invStdI, newMeanI, newVarianceI] = outs;
-  const scaleI = ops.alloc([c]);
   const at = (t: TensorInfo) => heapOffset(backend, t);
   const simd = batchNormSimd(backend);
   // The batch variance goes into newVariance's slot first and is replaced by the moving average.
-  simd.bnStats(at(xi), at(meanI), at(newVarianceI), n, c, n);
+  if (sync) syncedStatsSimd(ops, simd, sync, at, xi, meanI, invStdI, newVarianceI, n, c);
+  else simd.bnStats(at(xi), at(meanI), at(newVarianceI), n, c, n);
+  const scaleI = ops.alloc([c]);
   const [gamma, movingMean, movingVariance, mean, invStdOut, newMean, newVariance, scale] =
     [gammaI, movingMeanI, movingVarianceI, meanI, invStdI, newMeanI, newVarianceI, scaleI].map((t) => ops.f32(t));
   const f = Math.fround;
@@ -164,9 +243,32 @@ function trainSimd(
   ops.dispose(scaleI);
 }
 
+/**
+ * trainSimd's moments over all threads' rows: this thread's column sums (SIMD), allreduced with
+ * the row count into the global mean; then the squared deviations about that mean (SIMD),
+ * allreduced into the biased variance. invStd's slot is scratch (written later).
+ */
+function syncedStatsSimd(
+  ops: RawOps, simd: BatchNormSimd, sync: BatchNormSync, at: (t: TensorInfo) => number,
+  xi: TensorInfo, meanI: TensorInfo, scratchI: TensorInfo, varianceI: TensorInfo, n: number, c: number,
+): void {
+  // Sums into mean's slot; the centre is whatever that slot held and the squares are not used.
+  simd.bnSums(at(xi), at(meanI), at(meanI), at(scratchI), n, c);
+  const sum = Float64Array.from(ops.f32(meanI));
+  const count = allreduceCounted(sync, n, sum);
+  const mean = ops.f32(meanI);
+  for (let j = 0; j < c; j++) mean[j] = Math.fround(sum[j] / count);
+  simd.bnSums(at(xi), at(meanI), at(scratchI), at(varianceI), n, c);
+  const squares = Float64Array.from(ops.f32(varianceI));
+  sync.allreduceSum(squares);
+  const variance = ops.f32(varianceI);
+  for (let j = 0; j < c; j++) variance[j] = Math.fround(squares[j] / count);
+}
+
 /** The backward kernel's wasm path: two SIMD passes (column sums, dx) and c-sized JS in between. */
 function gradSimd(
   ops: RawOps, backend: BackendWasm, xi: TensorInfo, ins: TensorInfo[], dxi: TensorInfo, dgi: TensorInfo, dbi: TensorInfo, n: number, c: number,
+  sync: BatchNormSync | undefined,
 ): void {
   const [dyI, meanI, invStdI, gammaI] = ins;
   const coefI = ops.alloc([3 * c]);
@@ -174,14 +276,29 @@ function gradSimd(
   const simd = batchNormSimd(backend);
   simd.bnGradSums(at(dyI), at(xi), at(meanI), at(dbi), at(dgi), n, c);
   const [invStd, gamma, dgamma, dbeta, coef] = [invStdI, gammaI, dgi, dbi, coefI].map((t) => ops.f32(t));
+  // Synchronised: the whole batch's sums for dx (the outputs keep this thread's). Without sync
+  // sumDyXc is dgamma itself: each dg below is read before dgamma[j] is scaled in place.
+  let count = n;
+  let sumDy: ArrayLike<number> = dbeta;
+  let sumDyXc: ArrayLike<number> = dgamma;
+  if (sync) {
+    const [globalDy, globalDyXc] = [Float64Array.from(dbeta), Float64Array.from(dgamma)];
+    try {
+      count = allreduceCounted(sync, n, globalDy, globalDyXc);
+    } catch (err) {
+      ops.dispose(coefI);
+      throw err;
+    }
+    [sumDy, sumDyXc] = [globalDy, globalDyXc];
+  }
   for (let j = 0; j < c; j++) {
     const s = invStd[j];
-    const dg = Math.fround(dgamma[j] * s);
-    dgamma[j] = dg;
+    const dg = Math.fround(sumDyXc[j] * s);
+    dgamma[j] = Math.fround(dgamma[j] * s);
     const a = gamma[j] * s;
     coef[j] = a;
-    coef[c + j] = -a * s * dg / n;
-    coef[2 * c + j] = -a * dbeta[j] / n;
+    coef[c + j] = -a * s * dg / count;
+    coef[2 * c + j] = -a * sumDy[j] / count;
   }
   const base = at(coefI);
   simd.bnGradDx(at(dyI), at(xi), at(meanI), base, base + 4 * c, base + 8 * c, at(dxi), n, c);

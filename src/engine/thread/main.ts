@@ -1,12 +1,12 @@
-// Entry of an engine thread (worker_threads): its own wasm backend; runs requests one at a time,
-// each with the model it brings. Bundled as dist/engine-thread.js; run from source under tsx in dev.
+// Entry of an engine thread (worker_threads): its own wasm backend; runs requests one at a time
+// (scoring, or a data-parallel training session), each with the model it brings. Bundled as dist/engine-thread.js; run from source under tsx in dev.
 import { parentPort, workerData } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../backend';
 // Registers aelab's custom layers, so the model's topology deserialises.
 import '../layers/batchNormalization';
+import { serveTrainSession } from '../dataParallel';
 import { scoreImages } from '../score';
+import { loadArtifacts } from './artifacts';
 import type { ScoreRequest, ThreadReply, ThreadRequest, ThreadSetup } from './messages';
 
 function reply(message: ThreadReply): void {
@@ -18,7 +18,7 @@ function errorText(err: unknown): string {
 }
 
 async function runScore(request: ScoreRequest): Promise<void> {
-  const model = await tfl.loadLayersModel(tf.io.fromMemory(request.model));
+  const model = await loadArtifacts(request.model);
   try {
     const pixels = request.width * request.height;
     const count = request.to - request.from;
@@ -36,7 +36,10 @@ async function main(): Promise<void> {
   // One at a time, in order: the thread has one backend.
   let queue = Promise.resolve();
   parentPort?.on('message', (request: ThreadRequest) => {
-    queue = queue.then(() => runScore(request)).then(
+    const run = request.type === 'score'
+      ? () => runScore(request)
+      : () => serveTrainSession(request, () => reply({ type: 'started', id: request.id }));
+    queue = queue.then(run).then(
       () => reply({ type: 'done', id: request.id }),
       (err: unknown) => reply({ type: 'error', id: request.id, message: errorText(err) }),
     );

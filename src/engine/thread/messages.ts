@@ -1,7 +1,9 @@
 // Messages between the main thread and an engine thread (worker_threads). Kept in the engine:
 // nothing outside it sees them.
 import type * as tf from '@tensorflow/tfjs-core';
+import type { ResolvedTrainingConfig } from '../../core/experiment.generated';
 import type { ScoreKind } from '../score';
+import type { CollectiveBuffers } from './collective';
 
 /** A model as tfjs's save handler hands it over: enough to rebuild it in another thread. */
 export interface ModelArtifacts {
@@ -33,9 +35,36 @@ export interface ScoreRequest {
   batchSize: number;
 }
 
-export type ThreadRequest = ScoreRequest;
+/** Shared memory of one data-parallel training session (src/engine/dataParallel.ts). */
+export interface DataParallelBuffers {
+  collective: CollectiveBuffers;
+  /** Int32 [command, main thread's rows, engine thread's rows] of the step about to run. */
+  header: SharedArrayBuffer;
+  /** Float32 images of the engine thread's rows. */
+  rows: SharedArrayBuffer;
+  /** Float32 gradients: one slot of parameterCount values per thread. */
+  gradients: SharedArrayBuffer;
+  /** Float64 each thread's scaled loss of the last step. */
+  losses: SharedArrayBuffer;
+  parameterCount: number;
+}
+
+/** Train a copy of the model alongside the main thread until it says stop (one long request). */
+export interface TrainSessionRequest {
+  type: 'train';
+  id: number;
+  model: ModelArtifacts;
+  training: ResolvedTrainingConfig;
+  width: number;
+  height: number;
+  buffers: DataParallelBuffers;
+}
+
+export type ThreadRequest = ScoreRequest | TrainSessionRequest;
 
 export type ThreadReply =
   | { type: 'ready' }
+  /** A training session is set up and waits for its first step. */
+  | { type: 'started'; id: number }
   | { type: 'done'; id: number }
   | { type: 'error'; id?: number; message: string };

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ScoreRequest, ThreadReply, ThreadSetup } from './messages';
+import type { ScoreRequest, ThreadReply, ThreadRequest, ThreadSetup, TrainSessionRequest } from './messages';
 
 /** Cores an engine may use besides the main thread's. */
 export function spareCores(): number {
@@ -27,6 +27,7 @@ function startWorker(setup: ThreadSetup): Worker {
 interface Pending {
   resolve: () => void;
   reject: (err: Error) => void;
+  onStarted?: () => void;
 }
 
 /**
@@ -51,6 +52,10 @@ export class EngineThread {
         return;
       }
       const job = this.pending.get(message.id);
+      if (message.type === 'started') {
+        job?.onStarted?.();
+        return;
+      }
       this.pending.delete(message.id);
       if (this.pending.size === 0) this.worker.unref();
       if (message.type === 'done') job?.resolve();
@@ -71,13 +76,25 @@ export class EngineThread {
 
   /** Runs a scoring request; resolves once the thread has written its scores. */
   score(request: Omit<ScoreRequest, 'type' | 'id'>): Promise<void> {
+    return this.send((id) => ({ type: 'score', id, ...request }));
+  }
+
+  /**
+   * Starts a data-parallel training session (src/engine/dataParallel.ts); `onStarted` is called
+   * when the thread is ready for the first step; resolves when the session has ended.
+   */
+  train(request: Omit<TrainSessionRequest, 'type' | 'id'>, onStarted: () => void): Promise<void> {
+    return this.send((id) => ({ type: 'train', id, ...request }), onStarted);
+  }
+
+  private send(request: (id: number) => ThreadRequest, onStarted?: () => void): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onStarted });
       // Waiting on it: keep the process alive until it answers.
       this.worker.ref();
-      this.worker.postMessage({ type: 'score', id, ...request } satisfies ScoreRequest);
+      this.worker.postMessage(request(id));
     });
   }
 
