@@ -1,10 +1,10 @@
 // Data-parallel training on two cores: the main thread and one engine thread, each with its own
-// wasm backend and an identical copy of the model and optimizer. Every step the main thread hands
-// the engine thread part of the batch (shared rows); each computes the gradients of its share of
-// the whole-batch loss (its mean loss scaled by its share of the rows), the two exchange gradients
-// through shared memory and both apply the same sum with the same optimizer, so the copies stay
-// identical without sending weights. Batch norm normalises over the whole batch through
-// setBatchNormSync. Two barriers a step: one hands out the rows, one exchanges the gradients.
+// wasm backend and an identical copy of the model. Every step the main thread hands the engine
+// thread part of the batch (shared rows); each computes the gradients of its share of the
+// whole-batch loss (its mean loss scaled by its share of the rows); each variable's owner adds the
+// other thread's gradient to its own, updates the variable with its optimizer and hands the new
+// value back (GradientExchange), so the copies stay identical. Batch norm normalises over the whole batch through setBatchNormSync. Three barriers
+// a step: rows handed out, gradients handed over, new values handed back.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -50,12 +50,38 @@ function valuesOf(t: tf.Tensor): Float32Array {
   return t.dataSync() as Float32Array;
 }
 
-/** One thread's side of a step: its gradients out, the sum of both in, the optimizer's update. */
+/**
+ * Which thread updates which variable: largest first, each to the thread with fewer parameters so
+ * far. Deterministic, so both threads compute the same split.
+ */
+export function assignOwners(sizes: readonly number[], parties = PARTIES): number[] {
+  const owners = new Array<number>(sizes.length).fill(0);
+  const load = new Array<number>(parties).fill(0);
+  const order = sizes.map((size, i) => ({ size, i })).sort((p, q) => q.size - p.size || p.i - q.i);
+  for (const { size, i } of order) {
+    let owner = 0;
+    for (let r = 1; r < parties; r++) if (load[r] < load[owner]) owner = r;
+    owners[i] = owner;
+    load[owner] += size;
+  }
+  return owners;
+}
+
+/**
+ * One thread's side of a step. Each variable has an owner thread (assignOwners): the other thread
+ * hands over its gradient for it, the owner adds it to its own, runs the optimizer on the sum and
+ * hands the new value back. So each thread copies, sums and updates about half the parameters,
+ * and the two copies of every variable end up identical (one computed it, the other copied it).
+ */
 class GradientExchange {
   private readonly variables: tf.Variable[];
-  private readonly slots: Float32Array;
+  private readonly owners: number[];
+  private readonly offsets: number[];
+  /** Gradients from their non-owner, at each variable's offset. */
+  private readonly gradients: Float32Array;
+  /** New values from their owner, at each variable's offset. */
+  private readonly values: Float32Array;
   private readonly losses: Float64Array;
-  private readonly parameterCount: number;
 
   constructor(
     private readonly model: tfl.LayersModel,
@@ -65,12 +91,20 @@ class GradientExchange {
     buffers: DataParallelBuffers,
   ) {
     this.variables = trainableVariables(model);
-    this.parameterCount = this.variables.reduce((sum, v) => sum + v.size, 0);
-    if (this.parameterCount !== buffers.parameterCount) {
-      throw new Error(`data-parallel training: model has ${this.parameterCount} parameters, the shared buffers ${buffers.parameterCount}`);
+    const sizes = this.variables.map((v) => v.size);
+    const parameterCount = sizes.reduce((sum, n) => sum + n, 0);
+    if (parameterCount !== buffers.parameterCount) {
+      throw new Error(`data-parallel training: model has ${parameterCount} parameters, the shared buffers ${buffers.parameterCount}`);
     }
-    this.slots = new Float32Array(buffers.gradients);
+    this.owners = assignOwners(sizes);
+    this.offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((sum, n) => sum + n, 0));
+    this.gradients = new Float32Array(buffers.gradients);
+    this.values = new Float32Array(buffers.values);
     this.losses = new Float64Array(buffers.losses);
+  }
+
+  private slot(buffer: Float32Array, i: number): Float32Array {
+    return buffer.subarray(this.offsets[i], this.offsets[i] + this.variables[i].size);
   }
 
   /**
@@ -82,31 +116,26 @@ class GradientExchange {
     const { value, grads } = this.optimizer.computeGradients(
       () => tf.mul(this.loss(x, applyModel(this.model, x, true)), share) as tf.Scalar, this.variables,
     );
-    try {
-      let offset = rank * this.parameterCount;
-      for (const v of this.variables) {
-        this.slots.set(valuesOf(grads[v.name]), offset);
-        offset += v.size;
-      }
-      this.losses[rank] = value.dataSync()[0];
-    } finally {
-      tf.dispose([value, ...Object.values(grads)]);
-    }
-    this.collective.barrier();
-    // Both threads add slot 0 to slot 1 (the same float operations), so both apply the same update.
     const summed: tf.NamedTensorMap = {};
-    let offset = 0;
-    for (const v of this.variables) {
-      summed[v.name] = tf.tidy(() => tf.add(
-        tf.tensor(this.slots.subarray(offset, offset + v.size), v.shape),
-        tf.tensor(this.slots.subarray(this.parameterCount + offset, this.parameterCount + offset + v.size), v.shape),
-      ));
-      offset += v.size;
-    }
     try {
+      this.variables.forEach((v, i) => {
+        if (this.owners[i] !== rank) this.slot(this.gradients, i).set(valuesOf(grads[v.name]));
+      });
+      this.losses[rank] = value.dataSync()[0];
+      this.collective.barrier();
+      this.variables.forEach((v, i) => {
+        if (this.owners[i] === rank) summed[v.name] = tf.tidy(() => tf.add(grads[v.name], tf.tensor(this.slot(this.gradients, i), v.shape)));
+      });
       this.optimizer.applyGradients(summed);
+      this.variables.forEach((v, i) => {
+        if (this.owners[i] === rank) this.slot(this.values, i).set(valuesOf(v));
+      });
+      this.collective.barrier();
+      this.variables.forEach((v, i) => {
+        if (this.owners[i] !== rank) tf.tidy(() => v.assign(tf.tensor(this.slot(this.values, i), v.shape)));
+      });
     } finally {
-      tf.dispose(Object.values(summed));
+      tf.dispose([value, ...Object.values(grads), ...Object.values(summed)]);
     }
     return this.losses[MAIN_RANK] + this.losses[THREAD_RANK];
   }
@@ -150,7 +179,8 @@ export class DataParallelSession {
       collective: createCollectiveBuffers(PARTIES, 2 * 1024 + 1),
       header: new SharedArrayBuffer(3 * 4),
       rows: new SharedArrayBuffer(Math.ceil(batchSize / 2) * pixels * 4),
-      gradients: new SharedArrayBuffer(PARTIES * parameterCount * 4),
+      gradients: new SharedArrayBuffer(parameterCount * 4),
+      values: new SharedArrayBuffer(parameterCount * 4),
       losses: new SharedArrayBuffer(PARTIES * 8),
       parameterCount,
     };

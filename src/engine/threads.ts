@@ -9,6 +9,12 @@ import { spareCores } from './thread/spawn';
 export const PARALLEL_TRAIN_MIN_IMAGES = 2048;
 /** Smaller batches: halves too small to keep a core busy between two barriers. */
 export const PARALLEL_TRAIN_MIN_BATCH = 16;
+/**
+ * Where two threads measured faster (npm run bench, batch 64, 2-core EPYC VM): cnn 1.2-1.35x,
+ * fcn-deep 1.2x. Not fcn-simple: its 2.5-3 ms step is mostly fixed per-step cost (~100 small
+ * kernels), which both threads pay in full, so two threads took 4.2 ms a step against 2.9.
+ */
+const PARALLEL_ARCHITECTURES: ReadonlySet<string> = new Set(['cnn', 'fcn-deep']);
 
 /** Whether the run should start an engine thread at all (for training, scoring or both). */
 export function wantsEngineThread(preference: ThreadsPreference, backend: string): boolean {
@@ -16,12 +22,14 @@ export function wantsEngineThread(preference: ThreadsPreference, backend: string
 }
 
 /**
- * Threads to train with. 'auto' trains data-parallel on wasm with a spare core for enough
- * images and a batch worth splitting; 2 forces it on wasm (the other backends train on one).
+ * Threads to train with. 'auto' trains data-parallel on wasm with a spare core, for the
+ * architectures where it measured faster, enough images and a batch worth splitting; 2 forces it
+ * on wasm (the other backends train on one).
  */
 export function trainingThreads(preference: ThreadsPreference, backend: string, experiment: ResolvedExperiment, trainCount: number): 1 | 2 {
   if (!wantsEngineThread(preference, backend)) return 1;
   if (experiment.training.batchSize < 2 || trainCount < 2) return 1;
   if (preference === 2) return 2;
-  return trainCount >= PARALLEL_TRAIN_MIN_IMAGES && experiment.training.batchSize >= PARALLEL_TRAIN_MIN_BATCH ? 2 : 1;
+  return PARALLEL_ARCHITECTURES.has(experiment.model.architecture) && trainCount >= PARALLEL_TRAIN_MIN_IMAGES
+    && experiment.training.batchSize >= PARALLEL_TRAIN_MIN_BATCH ? 2 : 1;
 }

@@ -80,6 +80,19 @@ describe('aelab CLI', function () {
     assert.ok(!fs.existsSync(path.join(dir, 'runs-bad')));
   });
 
+  it('--threads 2 trains on two threads and says so; a bad --threads is a usage error', async () => {
+    const res = await aelab(dir, 'run', 'tiny.aelab.yaml', '--set', 'training.epochs=1', '--backend', 'wasm', '--threads', '2', '--runs-dir', 'runs-threads');
+    assert.equal(res.code, EXIT.ok, res.err);
+    assert.match(res.out, /backend wasm \(2 threads\)/);
+    const [runDir] = fs.readdirSync(path.join(dir, 'runs-threads', 'cli-tiny'));
+    const summary = JSON.parse(fs.readFileSync(path.join(dir, 'runs-threads', 'cli-tiny', runDir, 'summary.json'), 'utf8')) as { trainingThreads: number };
+    assert.equal(summary.trainingThreads, 2);
+    const bad = await aelab(dir, 'run', 'tiny.aelab.yaml', '--threads', '3', '--runs-dir', 'runs-bad');
+    assert.equal(bad.code, EXIT.invalidInput);
+    assert.match(bad.err, /--threads must be auto, 1 or 2/);
+    assert.ok(!fs.existsSync(path.join(dir, 'runs-bad')));
+  });
+
   it('unknown commands and options are usage errors', async () => {
     assert.equal((await aelab(dir, 'frobnicate')).code, EXIT.invalidInput);
     assert.equal((await aelab(dir, 'run', 'tiny.aelab.yaml', '--bogus')).code, EXIT.invalidInput);

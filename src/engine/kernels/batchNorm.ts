@@ -224,7 +224,7 @@ function trainSimd(
   const at = (t: TensorInfo) => heapOffset(backend, t);
   const simd = batchNormSimd(backend);
   // The batch variance goes into newVariance's slot first and is replaced by the moving average.
-  if (sync) syncedStatsSimd(ops, simd, sync, at, xi, meanI, invStdI, newVarianceI, n, c);
+  if (sync) syncedStatsSimd(ops, simd, sync, at, xi, meanI, newVarianceI, n, c);
   else simd.bnStats(at(xi), at(meanI), at(newVarianceI), n, c, n);
   const scaleI = ops.alloc([c]);
   const [gamma, movingMean, movingVariance, mean, invStdOut, newMean, newVariance, scale] =
@@ -244,25 +244,34 @@ function trainSimd(
 }
 
 /**
- * trainSimd's moments over all threads' rows: this thread's column sums (SIMD), allreduced with
- * the row count into the global mean; then the squared deviations about that mean (SIMD),
- * allreduced into the biased variance. invStd's slot is scratch (written later).
+ * trainSimd's moments over all threads' rows in one allreduce: this thread's mean and biased
+ * variance (SIMD, two-pass over its rows), sent as n * mean and n * (variance + mean^2) in Float64
+ * with the row count; the batch's mean is S / N and its variance Q / N - mean^2. One meeting point
+ * instead of two (sums, then squares about the global mean): fcn-deep has seven batch norms, and
+ * each meeting costs both threads the other's lag. Float64 keeps Q / N - mean^2 exact to far below
+ * float32 unless mean^2 / variance exceeds ~1e8.
  */
 function syncedStatsSimd(
   ops: RawOps, simd: BatchNormSimd, sync: BatchNormSync, at: (t: TensorInfo) => number,
-  xi: TensorInfo, meanI: TensorInfo, scratchI: TensorInfo, varianceI: TensorInfo, n: number, c: number,
+  xi: TensorInfo, meanI: TensorInfo, varianceI: TensorInfo, n: number, c: number,
 ): void {
-  // Sums into mean's slot; the centre is whatever that slot held and the squares are not used.
-  simd.bnSums(at(xi), at(meanI), at(meanI), at(scratchI), n, c);
-  const sum = Float64Array.from(ops.f32(meanI));
-  const count = allreduceCounted(sync, n, sum);
-  const mean = ops.f32(meanI);
-  for (let j = 0; j < c; j++) mean[j] = Math.fround(sum[j] / count);
-  simd.bnSums(at(xi), at(meanI), at(scratchI), at(varianceI), n, c);
-  const squares = Float64Array.from(ops.f32(varianceI));
-  sync.allreduceSum(squares);
-  const variance = ops.f32(varianceI);
-  for (let j = 0; j < c; j++) variance[j] = Math.fround(squares[j] / count);
+  const sums = new Float64Array(c);
+  const squares = new Float64Array(c);
+  if (n > 0) {
+    simd.bnStats(at(xi), at(meanI), at(varianceI), n, c, n);
+    const [mean, variance] = [meanI, varianceI].map((t) => ops.f32(t));
+    for (let j = 0; j < c; j++) {
+      sums[j] = n * mean[j];
+      squares[j] = n * (variance[j] + mean[j] * mean[j]);
+    }
+  }
+  const count = allreduceCounted(sync, n, sums, squares);
+  const [mean, variance] = [meanI, varianceI].map((t) => ops.f32(t));
+  for (let j = 0; j < c; j++) {
+    const m = sums[j] / count;
+    mean[j] = Math.fround(m);
+    variance[j] = Math.fround(Math.max(0, squares[j] / count - m * m));
+  }
 }
 
 /** The backward kernel's wasm path: two SIMD passes (column sums, dx) and c-sized JS in between. */

@@ -40,34 +40,6 @@ function statsFunction(): WasmFunction {
   };
 }
 
-/**
- * bnSums(x, center, sum, sumSq: byte offsets; n, c): per column sum(x) and sum((x - center)^2),
- * center given (for synchronised batch norm: local column sums first, then the local squared
- * deviations about the global mean; the pass whose output is not needed writes it all the same).
- */
-function sumsFunction(): WasmFunction {
-  const [x, center, sum, sumSq, n, c] = [0, 1, 2, 3, 4, 5];
-  const [j, off, end, rowBytes, acc, accSq, m, d] = [6, 7, 8, 9, 10, 11, 12, 13];
-  return {
-    name: 'bnSums',
-    params: [I32, I32, I32, I32, I32, I32],
-    locals: [I32, I32, I32, I32, V128, V128, V128, V128],
-    body: seq(
-      op.get(c), op.i32(2), op.i32Shl, op.set(rowBytes),
-      forLoop(j, op.i32(0), op.get(rowBytes), 16, seq(
-        zero, op.set(acc), zero, op.set(accSq), load(center, j), op.set(m),
-        op.get(j), op.get(n), op.get(rowBytes), op.i32Mul, op.i32Add, op.set(end),
-        forLoop(off, op.get(j), op.get(end), op.get(rowBytes), seq(
-          load(x, off), op.tee(d), op.get(acc), op.f32x4Add, op.set(acc),
-          op.get(d), op.get(m), op.f32x4Sub, op.tee(d), op.get(d), op.f32x4Mul, op.get(accSq), op.f32x4Add, op.set(accSq),
-        )),
-        op.get(sum), op.get(j), op.i32Add, op.get(acc), op.v128Store(),
-        op.get(sumSq), op.get(j), op.i32Add, op.get(accSq), op.v128Store(),
-      )),
-    ),
-  };
-}
-
 /** bnAffine(x, mean, scale, beta, out: byte offsets; n, c): out = (x - mean) * scale + beta per column. */
 function affineFunction(): WasmFunction {
   const [x, mean, scale, beta, out, n, c] = [0, 1, 2, 3, 4, 5, 6];
@@ -136,7 +108,6 @@ function gradDxFunction(): WasmFunction {
 
 export interface BatchNormSimd {
   bnStats(x: number, mean: number, variance: number, n: number, c: number, nf: number): void;
-  bnSums(x: number, center: number, sum: number, sumSq: number, n: number, c: number): void;
   bnAffine(x: number, mean: number, scale: number, beta: number, out: number, n: number, c: number): void;
   bnGradSums(dy: number, x: number, mean: number, sumDy: number, sumDyXc: number, n: number, c: number): void;
   bnGradDx(dy: number, x: number, mean: number, a: number, b: number, d: number, out: number, n: number, c: number): void;
@@ -151,7 +122,7 @@ export function batchNormSimd(backend: BackendWasm): BatchNormSimd {
   if (!(memory instanceof WebAssembly.Memory)) throw new Error('aelab batch norm: cannot find the tfjs wasm heap (Module.asm.memory)');
   let kernels = instances.get(memory);
   if (!kernels) {
-    compiled ??= new WebAssembly.Module(encodeModule([statsFunction(), sumsFunction(), affineFunction(), gradSumsFunction(), gradDxFunction()]));
+    compiled ??= new WebAssembly.Module(encodeModule([statsFunction(), affineFunction(), gradSumsFunction(), gradDxFunction()]));
     kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as BatchNormSimd;
     instances.set(memory, kernels);
   }

@@ -42,8 +42,10 @@ export interface DataParallelBuffers {
   header: SharedArrayBuffer;
   /** Float32 images of the engine thread's rows. */
   rows: SharedArrayBuffer;
-  /** Float32 gradients: one slot of parameterCount values per thread. */
+  /** Float32 gradients, parameterCount values: each variable's from the thread that does not update it. */
   gradients: SharedArrayBuffer;
+  /** Float32 new values, parameterCount values: each variable's from the thread that updates it. */
+  values: SharedArrayBuffer;
   /** Float64 each thread's scaled loss of the last step. */
   losses: SharedArrayBuffer;
   parameterCount: number;
