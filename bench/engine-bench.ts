@@ -4,8 +4,10 @@
 // process so peak memory is per model. Prints one JSON line per measurement, then a table with
 // the ratio engine / peer.
 //
-//   npm run bench -- [--train 60000] [--score 10000] [--models fcn-simple,fcn-deep,cnn]
-//                    [--backend auto|wasm|cpu] [--batch 64] [--no-peer]
+//   npm run bench -- [--train 58000] [--score 10000] [--models fcn-simple,fcn-deep,cnn]
+//                    [--backend auto|wasm|cpu] [--batch 64] [--no-peer] [--rounds 1]
+//                    [--threads 1,2]  engine rows: one thread, and two (data-parallel training
+//                                  and scoring with the engine thread: engine-2threads)
 //                    [--stock N]   also train N images twice from the same seed: with our kernels
 //                                  (engine-check) and with TensorFlow.js's stock kernels on the
 //                                  cpu backend (engine-stock; stock wasm cannot train a CNN), to
@@ -146,7 +148,7 @@ function fmt(n: number | undefined, digits = 2): string {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      train: { type: 'string', default: '60000' },
+      train: { type: 'string', default: '58000' },
       score: { type: 'string', default: '10000' },
       models: { type: 'string', default: 'fcn-simple,fcn-deep,cnn' },
       backend: { type: 'string', default: 'auto' },
@@ -157,6 +159,7 @@ async function main(): Promise<void> {
       child: { type: 'string' },
       mode: { type: 'string' },
       threads: { type: 'string', default: '1,2' },
+      rounds: { type: 'string', default: '1' },
     },
   });
   const trainN = Number(values.train);
@@ -179,9 +182,12 @@ async function main(): Promise<void> {
   const peerSkip = withPeer ? peerProblem() : 'peer skipped (--no-peer)';
   if (peerSkip) console.log(`# ${peerSkip}`);
 
+  const rounds = Number(values.rounds);
+  if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error('--rounds must be a positive integer');
+  if (rounds > 1) console.log(`# ${rounds} rounds, interleaved (every system once per model per round); the table shows medians and min-max`);
   const self = process.argv[1];
   const rows: BenchRow[] = [];
-  for (const model of models) {
+  for (let round = 0; round < rounds; round++) for (const model of models) {
     for (const threads of (values.threads ?? '').split(',')) {
       const mode = threads === '2' ? ['--mode', 'engine-2threads'] : [];
       rows.push(...await runChild(process.execPath, [...process.execArgv, self, '--child', model, ...mode, '--train', String(trainN), '--score', String(scoreN), '--batch', String(batch), '--backend', values.backend ?? 'auto'], process.env));
@@ -199,12 +205,30 @@ async function main(): Promise<void> {
   }
 
   console.log('');
-  const header = ['what', 'model', 'system', 'backend', 'images', 'seconds', 'images/s', 'engine/peer', 'val loss', 'peak MB'];
+  // One line per measurement kind: medians over rounds (a single run's numbers move by 10-20% on a
+  // shared VM; the peer's too).
+  const groups = new Map<string, BenchRow[]>();
+  for (const r of rows) groups.set(`${r.kind}|${r.model}|${r.system}`, [...(groups.get(`${r.kind}|${r.model}|${r.system}`) ?? []), r]);
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((x, y) => x - y);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  const summary = [...groups.values()].map((list) => ({
+    ...list[0],
+    seconds: median(list.map((r) => r.seconds)),
+    min: Math.min(...list.map((r) => r.seconds)),
+    max: Math.max(...list.map((r) => r.seconds)),
+    validationLoss: list[0].validationLoss === undefined ? undefined : median(list.map((r) => r.validationLoss ?? NaN)),
+    peakRssMB: Math.max(...list.map((r) => r.peakRssMB)),
+  }));
+  const header = ['what', 'model', 'system', 'backend', 'images', 'seconds', ...(rounds > 1 ? ['min-max'] : []), 'images/s', 'engine/peer', 'val loss', 'peak MB'];
   const lines = [header];
-  for (const r of rows) {
-    const peer = rows.find((p) => p.system === 'peer' && p.kind === r.kind && p.model === r.model);
+  for (const r of summary) {
+    const peer = summary.find((p) => p.system === 'peer' && p.kind === r.kind && p.model === r.model);
     const ratio = (r.system === 'engine' || r.system === 'engine-2threads') && peer ? r.seconds / peer.seconds : undefined;
-    lines.push([r.kind, r.model, r.system, r.backend, String(r.images), fmt(r.seconds), fmt(r.imagesPerSecond, 0), ratio === undefined ? '' : `${fmt(ratio)}x`, fmt(r.validationLoss, 5), String(r.peakRssMB)]);
+    lines.push([r.kind, r.model, r.system, r.backend, String(r.images), fmt(r.seconds), ...(rounds > 1 ? [`${fmt(r.min)}-${fmt(r.max)}`] : []),
+      fmt(r.images / r.seconds, 0), ratio === undefined ? '' : `${fmt(ratio)}x`, fmt(r.validationLoss, 5), String(r.peakRssMB)]);
   }
   const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
   for (const l of lines) console.log(l.map((c, i) => c.padEnd(widths[i])).join('  '));
