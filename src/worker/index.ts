@@ -11,6 +11,8 @@ function send(message: WorkerToHost): void {
 
 function exit(code: number): void {
   send({ type: 'exit', code });
+  // The process may end on its own before the timer below (it is unref'd): keep the code then too.
+  process.exitCode = code;
   // Let the IPC channel flush before leaving.
   if (process.connected) process.disconnect?.();
   setTimeout(() => process.exit(code), 50).unref();
