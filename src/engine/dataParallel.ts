@@ -228,14 +228,22 @@ export class DataParallelSession {
     await this.done;
   }
 
-  /** After a failure on this side: wakes and ends the engine thread's side. */
-  async abort(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * After a failure: wakes and ends the engine thread's side. Resolves to the engine thread's own
+   * error if it failed (then this side's error is usually just the collective being aborted).
+   */
+  async abort(): Promise<Error | undefined> {
+    if (this.closed) return undefined;
     this.closed = true;
     setBatchNormSync(undefined);
     this.disposeOptimizer();
     this.collective.abort();
-    await this.done.catch(() => undefined);
+    try {
+      await this.done;
+      return undefined;
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
   }
 }
 

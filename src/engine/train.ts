@@ -10,6 +10,7 @@ import type { EpochMetrics } from '../core/runFormat';
 import { lossFunction, type LossFunction } from './losses';
 import { applyModel } from './models';
 import { DataParallelSession } from './dataParallel';
+import { CollectiveAbortedError } from './thread/collective';
 import { makeOptimizer } from './optimizers';
 import type { EngineThread } from './thread/spawn';
 
@@ -234,9 +235,10 @@ export async function trainAutoencoder(
     if (bestWeights && bestEpoch !== history.at(-1)?.epoch) model.setWeights(bestWeights);
     return result(false);
   } catch (err) {
-    // Wakes the engine thread wherever it waits for this one, and ends its side.
-    await parallel?.abort();
-    throw err;
+    // Wakes the engine thread wherever it waits for this one, and ends its side. When the thread
+    // failed, this side only saw the collective aborted: report the thread's error instead.
+    const threadError = await parallel?.abort();
+    throw err instanceof CollectiveAbortedError && threadError ? threadError : err;
   } finally {
     await parallel?.close();
     tf.dispose(bestWeights);

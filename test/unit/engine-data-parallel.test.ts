@@ -9,6 +9,8 @@ import { initBackend } from '../../src/engine/backend';
 import { DataParallelSession, splitBatch } from '../../src/engine/dataParallel';
 import { buildModel } from '../../src/engine/models';
 import { scoreImages, scoreImagesParallel } from '../../src/engine/score';
+import { modelArtifacts } from '../../src/engine/thread/artifacts';
+import { Collective, CollectiveAbortedError, createCollectiveBuffers } from '../../src/engine/thread/collective';
 import { EngineThread } from '../../src/engine/thread/spawn';
 import { trainAutoencoder, type TrainingData } from '../../src/engine/train';
 
@@ -154,6 +156,30 @@ describe('engine: data-parallel training (two threads)', function () {
       assert.throws(() => session.step(images(64, 1), 64), RangeError);
       await session.abort();
       // The thread left its side and takes new work.
+      const again = await trainAutoencoder(model, data(64, 8), training({ epochs: 1 }), { seed: 1, thread });
+      assert.equal(again.threads, 2);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('a failure on the thread side wakes this side; the thread reports its own error and takes new work', async () => {
+    const model = buildModel({ architecture: 'cnn', latentSize: 16 }, 2);
+    try {
+      // This test plays the main thread by hand: it announces more rows than the shared rows hold.
+      const parameterCount = model.trainableWeights.reduce((sum, w) => sum + w.read().size, 0);
+      const buffers = {
+        collective: createCollectiveBuffers(2, 16), header: new SharedArrayBuffer(12), rows: new SharedArrayBuffer(SIDE * SIDE * 4),
+        gradients: new SharedArrayBuffer(parameterCount * 4), values: new SharedArrayBuffer(parameterCount * 4), losses: new SharedArrayBuffer(16), parameterCount,
+      };
+      const main = new Collective(buffers.collective, 0);
+      let started = false;
+      const done = thread.train({ model: await modelArtifacts(model), training: training(), width: SIDE, height: SIDE, buffers }, () => { started = true; });
+      while (!started) await new Promise((resolve) => setTimeout(resolve, 5));
+      new Int32Array(buffers.header).set([1, 10, 10]); // step: 10 rows each, room for 1
+      main.barrier(); // releases the thread into its step
+      assert.throws(() => main.barrier(), CollectiveAbortedError);
+      await assert.rejects(done, /engine thread: .*(shape|values|size)/i);
       const again = await trainAutoencoder(model, data(64, 8), training({ epochs: 1 }), { seed: 1, thread });
       assert.equal(again.threads, 2);
     } finally {
