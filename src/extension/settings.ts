@@ -1,7 +1,7 @@
 // The aelab.* settings, typed.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { BackendPreference } from '../core/protocol';
+import type { BackendPreference, ThreadsPreference } from '../core/protocol';
 
 export const SECTION = 'aelab';
 export const DEFAULT_RUNS_FOLDER = '.aelab/runs';
@@ -9,6 +9,7 @@ export const DEFAULT_RUNS_FOLDER = '.aelab/runs';
 export interface AelabSettings {
   runsFolder: string;
   backend: BackendPreference;
+  threads: ThreadsPreference;
   maxConcurrentRuns: number;
   openResultsOnComplete: boolean;
 }
@@ -18,10 +19,12 @@ const BACKENDS: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'c
 export function readSettings(scope?: vscode.ConfigurationScope): AelabSettings {
   const c = vscode.workspace.getConfiguration(SECTION, scope);
   const backend = c.get<string>('backend', 'auto');
+  const threads = c.get<string>('threads', 'auto');
   const max = c.get<number>('maxConcurrentRuns', 1);
   return {
     runsFolder: c.get<string>('runsFolder', DEFAULT_RUNS_FOLDER) || DEFAULT_RUNS_FOLDER,
     backend: (BACKENDS as readonly string[]).includes(backend) ? (backend as BackendPreference) : 'auto',
+    threads: threads === '1' ? 1 : threads === '2' ? 2 : 'auto',
     maxConcurrentRuns: Number.isFinite(max) && max >= 1 ? Math.floor(max) : 1,
     openResultsOnComplete: c.get<boolean>('openResultsOnComplete', true),
   };

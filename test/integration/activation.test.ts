@@ -60,6 +60,7 @@ describe('activation', () => {
     const props = c.configuration.properties;
     assert.equal(props['aelab.maxConcurrentRuns'].default, 1);
     assert.deepEqual(props['aelab.backend'].enum, ['auto', 'tensorflow', 'wasm', 'cpu']);
+    assert.deepEqual(props['aelab.threads'].enum, ['auto', '1', '2']);
     assert.ok('aelab.runsFolder' in props && 'aelab.openResultsOnComplete' in props);
     const schema = c.yamlValidation.find((y) => y.fileMatch === '*.aelab.yaml');
     assert.ok(schema);

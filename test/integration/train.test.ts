@@ -100,6 +100,21 @@ describe('training in a worker process', function () {
     }
   });
 
+  it('aelab.threads "2" trains on two threads (recorded in the run)', async () => {
+    const a = await api();
+    const config = vscode.workspace.getConfiguration('aelab');
+    await config.update('threads', '2', vscode.ConfigurationTarget.Workspace);
+    try {
+      const key = await startRun(a, 'tiny.aelab.yaml');
+      const run = await a.runs.whenFinished(key);
+      assert.equal(run.state, 'completed', run.error);
+      const summary = readJson<RunSummary>(path.join(run.runDir as string, 'summary.json'));
+      assert.equal(run.backend === 'wasm' ? summary.trainingThreads : 2, 2, `backend ${run.backend}`);
+    } finally {
+      await config.update('threads', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('cancels a long run at the next batch: cancelled, consistent folder, no process left', async () => {
     const a = await api();
     const key = await startRun(a, 'slow.aelab.yaml');

@@ -103,6 +103,9 @@ describe('extension: results markdown', () => {
     assert.match(md, /\| anomaly \| 81 \| 19 \|/);
     assert.match(md, /\| 3 \| 0\.0431 \| 0\.0412 \| 5\.8 \|/);
     assert.match(renderRunMarkdown(failed), /\*\*State:\*\* failed — the training process killed by SIGKILL/);
+    assert.ok(!/two threads/.test(md));
+    const twoThreads = { ...done, summary: done.summary && { ...done.summary, trainingThreads: 2 } };
+    assert.match(renderRunMarkdown(twoThreads), /on \S+ \(two threads\)\./);
     const cmp = renderComparisonMarkdown([done, failed]);
     assert.match(cmp, /The runs share every setting/);
     const changed = { ...failed, config: failed.config && { ...failed.config, experiment: { ...failed.config.experiment, seed: 7 } } };

@@ -54,6 +54,7 @@ export function register(ctx: CommandContext): vscode.Disposable {
       experimentPath: uri.fsPath,
       runsDir,
       backend: readSettings(uri).backend,
+      threads: readSettings(uri).threads,
     }, uri.fsPath);
     void showRunProgress(ctx.manager, live.key);
     return live.key;

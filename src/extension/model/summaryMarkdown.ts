@@ -44,7 +44,7 @@ export function renderRunMarkdown(run: RunContents): string {
     out.push('', `${m.testCount} test images, ${m.anomalyCount} anomalous. Mean score normal ${m.meanScoreNormal.toPrecision(4)}, anomalous ${m.meanScoreAnomalous.toPrecision(4)} (ratio ${m.scoreRatio.toFixed(2)}).`);
     out.push('', '## Thresholds', '');
     out.push(table(['strategy', 'value', 'uses labels', 'how'], m.thresholds.map((t) => [t.strategy + (t.strategy === m.chosen ? ' (chosen)' : ''), t.value.toPrecision(4), t.usesLabels ? 'yes' : 'no', t.description])));
-    out.push('', `Trained ${m.epochsRun} epoch(s)${m.stoppedEarly ? ' (stopped early)' : ''}, best epoch ${m.bestEpoch}; training ${formatDuration(m.trainSeconds)}, total ${formatDuration(m.totalSeconds)} on ${m.backend}.`);
+    out.push('', `Trained ${m.epochsRun} epoch(s)${m.stoppedEarly ? ' (stopped early)' : ''}, best epoch ${m.bestEpoch}; training ${formatDuration(m.trainSeconds)}, total ${formatDuration(m.totalSeconds)} on ${m.backend}${m.trainingThreads === 2 ? ' (two threads)' : ''}.`);
   }
   if (run.metrics.length > 0) {
     out.push('', '## Epochs', '');
