@@ -5,8 +5,13 @@ import type { ResolvedExperiment } from '../core/experiment.generated';
 import type { ThreadsPreference } from '../core/protocol';
 import { spareCores } from './thread/spawn';
 
-/** Fewer training images than this: booting the thread costs more than the second core saves. */
-export const PARALLEL_TRAIN_MIN_IMAGES = 2048;
+/**
+ * Fewer images trained on (training images x epochs) than this, one thread: a two-thread session
+ * needs ~200 steps to reach its speed (docs/perf-notes-kernels.md, "Warm-up"). Measured on the
+ * CLI, training seconds one / two threads: cnn 4,500 images 0.7 / 0.8, 9,000 1.2 / 1.3, 18,000
+ * 2.4 / 2.2; fcn-deep 9,000 2.1 / 2.5, 18,000 3.9 / 4.2, 18,000 x 3 epochs 12.5 / 10.4.
+ */
+export const PARALLEL_TRAIN_MIN_IMAGE_PASSES = 40_000;
 /** Smaller batches: halves too small to keep a core busy between two barriers. */
 export const PARALLEL_TRAIN_MIN_BATCH = 16;
 /**
@@ -23,13 +28,14 @@ export function wantsEngineThread(preference: ThreadsPreference, backend: string
 
 /**
  * Threads to train with. 'auto' trains data-parallel on wasm with a spare core, for the
- * architectures where it measured faster, enough images and a batch worth splitting; 2 forces it
+ * architectures where it measured faster, enough images times epochs and a batch worth splitting; 2 forces it
  * on wasm (the other backends train on one).
  */
 export function trainingThreads(preference: ThreadsPreference, backend: string, experiment: ResolvedExperiment, trainCount: number): 1 | 2 {
+  const imagePasses = trainCount * experiment.training.epochs;
   if (!wantsEngineThread(preference, backend)) return 1;
   if (experiment.training.batchSize < 2 || trainCount < 2) return 1;
   if (preference === 2) return 2;
-  return PARALLEL_ARCHITECTURES.has(experiment.model.architecture) && trainCount >= PARALLEL_TRAIN_MIN_IMAGES
+  return PARALLEL_ARCHITECTURES.has(experiment.model.architecture) && imagePasses >= PARALLEL_TRAIN_MIN_IMAGE_PASSES
     && experiment.training.batchSize >= PARALLEL_TRAIN_MIN_BATCH ? 2 : 1;
 }

@@ -6,8 +6,8 @@ import { validateExperiment } from '../../src/core/config';
 import { spareCores } from '../../src/engine/thread/spawn';
 import { trainingThreads, wantsEngineThread } from '../../src/engine/threads';
 
-function experiment(architecture: string, batchSize = 64): ResolvedExperiment {
-  const result = validateExperiment(`name: t\nmodel:\n  architecture: ${architecture}\ntraining:\n  batchSize: ${batchSize}\n`, 't.aelab.yaml');
+function experiment(architecture: string, batchSize = 64, epochs = 3): ResolvedExperiment {
+  const result = validateExperiment(`name: t\nmodel:\n  architecture: ${architecture}\ntraining:\n  batchSize: ${batchSize}\n  epochs: ${epochs}\n`, 't.aelab.yaml');
   assert.ok(result.experiment, JSON.stringify(result.problems));
   return result.experiment;
 }
@@ -19,11 +19,13 @@ describe('engine: how many threads a run uses', () => {
     if (!spare) this.skip();
     assert.equal(trainingThreads('auto', 'wasm', experiment('cnn'), 54000), 2);
     assert.equal(trainingThreads('auto', 'wasm', experiment('fcn-deep'), 54000), 2);
+    assert.equal(trainingThreads('auto', 'wasm', experiment('fcn-deep', 64, 2), 20_000), 2);
     assert.equal(trainingThreads('auto', 'wasm', experiment('fcn-simple'), 54000), 1);
   });
 
-  it('auto: one for few images, small batches and the other backends', () => {
-    assert.equal(trainingThreads('auto', 'wasm', experiment('cnn'), 1000), 1);
+  it('auto: one for few images x epochs, small batches and the other backends', () => {
+    assert.equal(trainingThreads('auto', 'wasm', experiment('cnn', 64, 1), 20_000), 1);
+    assert.equal(trainingThreads('auto', 'wasm', experiment('cnn', 64, 3), 10_000), 1);
     assert.equal(trainingThreads('auto', 'wasm', experiment('cnn', 8), 54000), 1);
     assert.equal(trainingThreads('auto', 'cpu', experiment('cnn'), 54000), 1);
     assert.equal(trainingThreads('auto', 'tensorflow', experiment('cnn'), 54000), 1);
