@@ -16,8 +16,9 @@ export const PARALLEL_TRAIN_MIN_IMAGE_PASSES = 40_000;
 export const PARALLEL_TRAIN_MIN_BATCH = 16;
 /**
  * Where two threads measured faster (npm run bench, batch 64, 2-core EPYC VM): cnn 1.2-1.35x,
- * fcn-deep 1.2x. Not fcn-simple: its 2.5-3 ms step is mostly fixed per-step cost (~100 small
- * kernels), which both threads pay in full, so two threads took 4.2 ms a step against 2.9.
+ * fcn-deep 1.2x. Not fcn-simple: its step is mostly [64 x 784 x 128]-sized products, and halved
+ * (32 rows) they slow each other down by ~30% on two cores of this VM; with the exchange on top,
+ * two threads took 3.6-4.2 ms a step against 2.6.
  */
 const PARALLEL_ARCHITECTURES: ReadonlySet<string> = new Set(['cnn', 'fcn-deep']);
 
