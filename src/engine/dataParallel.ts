@@ -3,8 +3,9 @@
 // thread part of the batch (shared rows); each computes the gradients of its share of the
 // whole-batch loss (its mean loss scaled by its share of the rows); each variable's owner adds the
 // other thread's gradient to its own, updates the variable with its optimizer and hands the new
-// value back (GradientExchange), so the copies stay identical. Batch norm normalises over the whole batch through setBatchNormSync. Three barriers
-// a step: rows handed out, gradients handed over, new values handed back.
+// value back (GradientExchange), so the copies stay identical. Batch norm normalises over the
+// whole batch through setBatchNormSync. Three barriers a step: rows handed out, gradients handed
+// over, new values handed back.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
