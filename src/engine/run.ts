@@ -130,6 +130,7 @@ async function trainAndEvaluate(
   const preference = request.threads ?? 'auto';
   const trainingThreads = thread ? planTrainingThreads(preference, backend, experiment, data.trainCount) : 1;
   const scoringThread = thread && (preference === 2 || parallelScoringPays(data.testCount)) ? thread : undefined;
+  if (preference === 2 && backend !== 'wasm') emit({ type: 'log', level: 'warn', message: `two threads need the wasm backend; ${backend} trains and scores on one` });
   if (trainingThreads === 2) emit({ type: 'log', level: 'info', message: 'training on two threads (data-parallel, half of every batch each)' });
   try {
     emit({ type: 'phase', phase: 'training', message: `training ${experiment.model.architecture} for ${experiment.training.epochs} epoch(s)` });

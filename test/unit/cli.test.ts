@@ -84,9 +84,13 @@ describe('aelab CLI', function () {
     const res = await aelab(dir, 'run', 'tiny.aelab.yaml', '--set', 'training.epochs=1', '--backend', 'wasm', '--threads', '2', '--runs-dir', 'runs-threads');
     assert.equal(res.code, EXIT.ok, res.err);
     assert.match(res.out, /backend wasm \(2 threads\)/);
-    const [runDir] = fs.readdirSync(path.join(dir, 'runs-threads', 'cli-tiny'));
+    const [runDir] = fs.readdirSync(path.join(dir, 'runs-threads', 'cli-tiny')).sort();
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'runs-threads', 'cli-tiny', runDir, 'summary.json'), 'utf8')) as { trainingThreads: number };
     assert.equal(summary.trainingThreads, 2);
+    const cpu = await aelab(dir, 'run', 'tiny.aelab.yaml', '--set', 'training.epochs=1', '--backend', 'cpu', '--threads', '2', '--runs-dir', 'runs-threads');
+    assert.equal(cpu.code, EXIT.ok, cpu.err);
+    assert.match(cpu.out + cpu.err, /two threads need the wasm backend; cpu trains and scores on one/);
+    assert.doesNotMatch(cpu.out, /2 threads/);
     const bad = await aelab(dir, 'run', 'tiny.aelab.yaml', '--threads', '3', '--runs-dir', 'runs-bad');
     assert.equal(bad.code, EXIT.invalidInput);
     assert.match(bad.err, /--threads must be auto, 1 or 2/);
