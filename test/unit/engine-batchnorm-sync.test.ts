@@ -12,6 +12,7 @@ import { installKernels } from '../../src/engine/kernels';
 import { setBatchNormSync } from '../../src/engine/kernels/batchNorm';
 import { FastBatchNormalization } from '../../src/engine/layers/batchNormalization';
 import { Collective, CollectiveAbortedError, createCollectiveBuffers, type CollectiveBuffers } from '../../src/engine/thread/collective';
+import { deterministicValues as data } from './support/deterministic';
 
 type BackendName = 'wasm' | 'cpu';
 
@@ -39,18 +40,6 @@ type Job =
 const STEPS = 2;
 const MOMENTUM = 0.9;
 
-/** Deterministic values in [lo, hi) (as engine-batchnorm.test.ts). */
-function data(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    out[i] = lo + (s / 4294967296) * (hi - lo);
-  }
-  return out;
-}
 
 function layerFor(channels: number, seed: number): FastBatchNormalization {
   const layer = new FastBatchNormalization({ momentum: MOMENTUM });

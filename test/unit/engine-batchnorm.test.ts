@@ -15,19 +15,8 @@ import { findKernel } from '../../src/engine/kernels/registry';
 import { FastBatchNormalization, fastBatchNormalization } from '../../src/engine/layers/batchNormalization';
 import { applyModel, buildModel } from '../../src/engine/models';
 import { loadModel, saveModel } from '../../src/engine/modelIo';
+import { deterministicValues as data } from './support/deterministic';
 
-/** Deterministic values in [lo, hi). */
-function data(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    out[i] = lo + (s / 4294967296) * (hi - lo);
-  }
-  return out;
-}
 
 function assertClose(actual: tf.Tensor, expected: tf.Tensor, what: string, tolerance = 1e-5): void {
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);

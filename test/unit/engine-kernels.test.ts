@@ -14,6 +14,7 @@ import {
 import { conv2dByGemm } from '../../src/engine/kernels/conv2dForward';
 import { cpuOps, wasmOps } from '../../src/engine/kernels/rawOps';
 import { sleb, uleb } from '../../src/engine/kernels/wasmAsm';
+import { deterministicValues as data } from './support/deterministic';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 type Shape4 = [number, number, number, number];
@@ -23,18 +24,6 @@ interface Out {
   values: Float32Array;
 }
 
-/** Deterministic values in [-1, 1). */
-function data(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    out[i] = (s / 4294967296) * 2 - 1;
-  }
-  return out;
-}
 
 function tensor(shape: number[], seed: number): tf.Tensor {
   return tf.tensor(data(shape.reduce((a, b) => a * b, 1), seed), shape);
