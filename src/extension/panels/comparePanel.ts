@@ -3,9 +3,8 @@
 import * as vscode from 'vscode';
 import { assertNever } from '../../core/protocol';
 import type { CompareWebviewToHost, HostToCompareWebview, PanelRunData } from '../../core/protocol';
-import { Disposable } from '../lifecycle';
 import { loadPanelRun } from './panelData';
-import { renderPanelHtml, saveExportWithNotice, webviewOptions } from './panelFiles';
+import { saveExportWithNotice, WebviewPanelController, webviewOptions } from './panelFiles';
 import type { ResultsPanelDeps } from './resultsPanel';
 import { RunWatcher } from './runWatcher';
 
@@ -15,7 +14,7 @@ function keyOf(runDirs: readonly string[]): string {
   return [...runDirs].sort().join('\n');
 }
 
-export class ComparePanel extends Disposable {
+export class ComparePanel extends WebviewPanelController<HostToCompareWebview, CompareWebviewToHost> {
   private static readonly open = new Map<string, ComparePanel>();
 
   static show(deps: ResultsPanelDeps, runDirs: readonly string[], openRun: (runDir: string) => void): ComparePanel {
@@ -40,30 +39,15 @@ export class ComparePanel extends Disposable {
   }
   private readonly key: string;
 
-  private constructor(deps: ResultsPanelDeps, readonly panel: vscode.WebviewPanel, readonly runDirs: readonly string[], private readonly openRun: (runDir: string) => void) {
-    super();
+  private constructor(deps: ResultsPanelDeps, panel: vscode.WebviewPanel, readonly runDirs: readonly string[], private readonly openRun: (runDir: string) => void) {
+    super(deps, panel, 'compare', panel.title);
     this.key = keyOf(runDirs);
     ComparePanel.open.set(this.key, this);
     this._register({ dispose: () => { if (ComparePanel.open.get(this.key) === this) ComparePanel.open.delete(this.key); } });
-    panel.webview.options = webviewOptions(deps);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'aelab.svg');
-    panel.webview.html = renderPanelHtml(deps, panel.webview, 'compare', panel.title);
-    this._register(panel.onDidDispose(() => this.dispose()));
-    this._register(panel.webview.onDidReceiveMessage((m: CompareWebviewToHost) => void this.onMessage(m)));
     for (const dir of runDirs) {
       const watcher = this._register(new RunWatcher(dir, deps.manager));
       this._register(watcher.onDidChange(() => this.refresh(dir)));
     }
-  }
-
-  override dispose(): void {
-    if (this.isDisposed) return;
-    super.dispose();
-    this.panel.dispose();
-  }
-
-  private post(message: HostToCompareWebview): void {
-    if (!this.isDisposed) void this.panel.webview.postMessage(message);
   }
 
   private load(dir: string): PanelRunData | undefined {
@@ -81,7 +65,7 @@ export class ComparePanel extends Disposable {
     if (run) this.post({ type: 'runUpdated', run });
   }
 
-  private async onMessage(message: CompareWebviewToHost): Promise<void> {
+  protected async onMessage(message: CompareWebviewToHost): Promise<void> {
     switch (message.type) {
       case 'ready': {
         this.ready = true;

@@ -8,10 +8,9 @@ import { assertNever } from '../../core/protocol';
 import type { HostToResultsWebview, ResultsWebviewToHost } from '../../core/protocol';
 import { readRun } from '../../core/runFolder';
 import type { RunState } from '../../core/runFormat';
-import { Disposable } from '../lifecycle';
 import type { RunManager } from '../runManager';
 import { imageSourceOf, loadPanelRun, loadTestImages } from './panelData';
-import { PanelDeps, renderPanelHtml, saveExportWithNotice, webviewOptions } from './panelFiles';
+import { PanelDeps, saveExportWithNotice, WebviewPanelController, webviewOptions } from './panelFiles';
 import { RunWatcher } from './runWatcher';
 import { writeManualThreshold } from './useThreshold';
 import { recordManualThreshold } from '../../core/runFolder';
@@ -27,7 +26,7 @@ function titleOf(runDir: string): string {
   return `Results: ${path.basename(path.dirname(runDir))} / ${path.basename(runDir)}`;
 }
 
-export class ResultsPanel extends Disposable {
+export class ResultsPanel extends WebviewPanelController<HostToResultsWebview, ResultsWebviewToHost> {
   private static readonly open = new Map<string, ResultsPanel>();
 
   /** Shows the panel of a run, creating it or bringing an open one to the front. */
@@ -64,27 +63,12 @@ export class ResultsPanel extends Disposable {
   private sentEpochs = 0;
   private sentScores = false;
 
-  private constructor(private readonly deps: ResultsPanelDeps, readonly panel: vscode.WebviewPanel, readonly runDir: string) {
-    super();
+  private constructor(private readonly deps: ResultsPanelDeps, panel: vscode.WebviewPanel, readonly runDir: string) {
+    super(deps, panel, 'results', titleOf(runDir));
     ResultsPanel.open.set(runDir, this);
     this._register({ dispose: () => { if (ResultsPanel.open.get(runDir) === this) ResultsPanel.open.delete(runDir); } });
-    panel.webview.options = webviewOptions(deps);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'aelab.svg');
-    panel.webview.html = renderPanelHtml(deps, panel.webview, 'results', titleOf(runDir));
-    this._register(panel.onDidDispose(() => this.dispose()));
-    this._register(panel.webview.onDidReceiveMessage((m: ResultsWebviewToHost) => void this.onMessage(m)));
     const watcher = this._register(new RunWatcher(runDir, deps.manager));
     this._register(watcher.onDidChange(() => this.refresh()));
-  }
-
-  override dispose(): void {
-    if (this.isDisposed) return;
-    super.dispose();
-    this.panel.dispose();
-  }
-
-  private post(message: HostToResultsWebview): void {
-    if (!this.isDisposed) void this.panel.webview.postMessage(message);
   }
 
   private sendInit(): void {
@@ -120,7 +104,7 @@ export class ResultsPanel extends Disposable {
     }
   }
 
-  private async onMessage(message: ResultsWebviewToHost): Promise<void> {
+  protected async onMessage(message: ResultsWebviewToHost): Promise<void> {
     switch (message.type) {
       case 'ready':
         this.ready = true;
