@@ -30,8 +30,8 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { VscodeHost, consoleText, repoRoot, sleep } from '../vscode-host/host.mjs';
+import { parseArgs as parseCommandLine } from 'node:util';
+import { VscodeHost, consoleText, printHeaderHelp, repoRoot, sleep } from '../vscode-host/host.mjs';
 
 const t0 = Date.now();
 const EXPERIMENT_FILE = 'e2e.aelab.yaml';
@@ -39,37 +39,28 @@ const EXPERIMENT_NAME = 'e2e';
 const COMMAND = 'Autoencoder Lab: Train Autoencoder';
 
 function parseArgs(argv) {
-  const opts = {
-    vsix: join(repoRoot, 'aelab.vsix'),
-    out: join(repoRoot, 'test-results', 'e2e'),
-    workspace: join(repoRoot, 'test', 'e2e', 'workspace'),
-    timeout: 300,
-    trainTimeout: 180,
-    keep: false,
-    verbose: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new CheckError(`${a} needs a value (see --help)`);
-      return v;
-    };
-    switch (a) {
-      case '--vsix': opts.vsix = resolve(value()); break;
-      case '--out': opts.out = resolve(value()); break;
-      case '--timeout': opts.timeout = Number(value()); break;
-      case '--train-timeout': opts.trainTimeout = Number(value()); break;
-      case '--keep': opts.keep = true; break;
-      case '--verbose': opts.verbose = true; break;
-      case '-h': case '--help':
-        process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n') + '\n');
-        process.exit(0);
-        break;
-      default: throw new CheckError(`unknown option ${a} (see --help)`);
-    }
+  let values;
+  try {
+    ({ values } = parseCommandLine({
+      args: argv,
+      options: {
+        vsix: { type: 'string' }, out: { type: 'string' }, timeout: { type: 'string' }, 'train-timeout': { type: 'string' },
+        keep: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new CheckError(`${err.message} (see --help)`);
   }
-  return opts;
+  if (values.help) printHeaderHelp(import.meta.url);
+  return {
+    vsix: resolve(values.vsix ?? join(repoRoot, 'aelab.vsix')),
+    out: resolve(values.out ?? join(repoRoot, 'test-results', 'e2e')),
+    workspace: join(repoRoot, 'test', 'e2e', 'workspace'),
+    timeout: Number(values.timeout ?? 300),
+    trainTimeout: Number(values['train-timeout'] ?? 180),
+    keep: values.keep ?? false,
+    verbose: values.verbose ?? false,
+  };
 }
 
 const host = new VscodeHost({ name: 'e2e', t0 });

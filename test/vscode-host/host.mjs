@@ -26,6 +26,13 @@ export const repoRoot = resolve(hostDir, '..', '..');
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** --help of a runner script: its leading // comment lines. Exits. */
+export function printHeaderHelp(scriptUrl) {
+  const text = readFileSync(fileURLToPath(scriptUrl), 'utf8');
+  process.stdout.write(text.split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n') + '\n');
+  process.exit(0);
+}
+
 /** Settings of every fresh user-data folder (quiet, offline, no trust prompt). */
 export const BASE_SETTINGS = {
   'workbench.startupEditor': 'none',

@@ -19,46 +19,32 @@
 // Exit code: mocha's result (0 pass, 1 fail), 124 on timeout, 2 on harness errors.
 import { cpSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { VscodeHost, chromiumPath, codeServerEntry, consoleText, repoRoot, sleep } from './host.mjs';
+import { parseArgs as parseCommandLine } from 'node:util';
+import { VscodeHost, chromiumPath, codeServerEntry, consoleText, printHeaderHelp, repoRoot, sleep } from './host.mjs';
 
 const t0 = Date.now();
 
 function parseArgs(argv) {
-  const opts = {
-    vsix: undefined,
-    tests: join(repoRoot, 'out', 'integration-tests'),
-    workspace: join(repoRoot, 'test', 'integration', 'workspace-fixture'),
-    extension: repoRoot,
-    timeout: 300,
-    grep: undefined,
-    keep: false,
-    verbose: false,
+  const { values } = parseCommandLine({
+    args: argv,
+    options: {
+      vsix: { type: 'string' }, tests: { type: 'string' }, workspace: { type: 'string' }, extension: { type: 'string' },
+      timeout: { type: 'string' }, grep: { type: 'string' }, keep: { type: 'boolean' }, verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) printHeaderHelp(import.meta.url);
+  const path = (value, fallback) => (value === undefined ? fallback : resolve(value));
+  return {
+    vsix: path(values.vsix, undefined),
+    tests: path(values.tests, join(repoRoot, 'out', 'integration-tests')),
+    workspace: path(values.workspace, join(repoRoot, 'test', 'integration', 'workspace-fixture')),
+    extension: path(values.extension, repoRoot),
+    timeout: Number(values.timeout ?? 300),
+    grep: values.grep,
+    keep: values.keep ?? false,
+    verbose: values.verbose ?? false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    switch (a) {
-      case '--vsix': opts.vsix = resolve(value()); break;
-      case '--tests': opts.tests = resolve(value()); break;
-      case '--workspace': opts.workspace = resolve(value()); break;
-      case '--extension': opts.extension = resolve(value()); break;
-      case '--timeout': opts.timeout = Number(value()); break;
-      case '--grep': opts.grep = value(); break;
-      case '--keep': opts.keep = true; break;
-      case '--verbose': opts.verbose = true; break;
-      case '-h': case '--help':
-        process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('//')).map((l) => l.slice(3)).join('\n') + '\n');
-        process.exit(0);
-        break;
-      default: throw new Error(`unknown option ${a}`);
-    }
-  }
-  return opts;
 }
 
 // Process tagging, code-server, chromium and cleanup: ./host.mjs (shared with test/e2e/run.mjs).
