@@ -40,6 +40,20 @@ function statsFunction(): WasmFunction {
   };
 }
 
+/**
+ * An element-wise pass over [n, c] (locals and params by index): for every row r and 4-column
+ * block at byte j of it, at = r * rowBytes + j, and out[at] = the v128 that `value` leaves.
+ */
+function eachVector(l: { out: number; n: number; c: number; r: number; j: number; rowBytes: number; at: number }, value: Code): Code {
+  return seq(
+    op.get(l.c), op.i32(2), op.i32Shl, op.set(l.rowBytes),
+    forLoop(l.r, op.i32(0), op.get(l.n), 1, forLoop(l.j, op.i32(0), op.get(l.rowBytes), 16, seq(
+      op.get(l.r), op.get(l.rowBytes), op.i32Mul, op.get(l.j), op.i32Add, op.set(l.at),
+      op.get(l.out), op.get(l.at), op.i32Add, value, op.v128Store(),
+    ))),
+  );
+}
+
 /** bnAffine(x, mean, scale, beta, out: byte offsets; n, c): out = (x - mean) * scale + beta per column. */
 function affineFunction(): WasmFunction {
   const [x, mean, scale, beta, out, n, c] = [0, 1, 2, 3, 4, 5, 6];
@@ -48,15 +62,8 @@ function affineFunction(): WasmFunction {
     name: 'bnAffine',
     params: [I32, I32, I32, I32, I32, I32, I32],
     locals: [I32, I32, I32, I32],
-    body: seq(
-      op.get(c), op.i32(2), op.i32Shl, op.set(rowBytes),
-      forLoop(r, op.i32(0), op.get(n), 1, forLoop(j, op.i32(0), op.get(rowBytes), 16, seq(
-        op.get(r), op.get(rowBytes), op.i32Mul, op.get(j), op.i32Add, op.set(at),
-        op.get(out), op.get(at), op.i32Add,
-        load(x, at), load(mean, j), op.f32x4Sub, load(scale, j), op.f32x4Mul, load(beta, j), op.f32x4Add,
-        op.v128Store(),
-      ))),
-    ),
+    body: eachVector({ out, n, c, r, j, rowBytes, at },
+      seq(load(x, at), load(mean, j), op.f32x4Sub, load(scale, j), op.f32x4Mul, load(beta, j), op.f32x4Add)),
   };
 }
 
@@ -92,17 +99,11 @@ function gradDxFunction(): WasmFunction {
     name: 'bnGradDx',
     params: [I32, I32, I32, I32, I32, I32, I32, I32, I32],
     locals: [I32, I32, I32, I32],
-    body: seq(
-      op.get(c), op.i32(2), op.i32Shl, op.set(rowBytes),
-      forLoop(r, op.i32(0), op.get(n), 1, forLoop(j, op.i32(0), op.get(rowBytes), 16, seq(
-        op.get(r), op.get(rowBytes), op.i32Mul, op.get(j), op.i32Add, op.set(at),
-        op.get(out), op.get(at), op.i32Add,
-        load(a, j), load(dy, at), op.f32x4Mul,
-        load(b, j), load(x, at), load(mean, j), op.f32x4Sub, op.f32x4Mul, op.f32x4Add,
-        load(d, j), op.f32x4Add,
-        op.v128Store(),
-      ))),
-    ),
+    body: eachVector({ out, n, c, r, j, rowBytes, at }, seq(
+      load(a, j), load(dy, at), op.f32x4Mul,
+      load(b, j), load(x, at), load(mean, j), op.f32x4Sub, op.f32x4Mul, op.f32x4Add,
+      load(d, j), op.f32x4Add,
+    )),
   };
 }
 
