@@ -143,35 +143,42 @@ export async function trainAutoencoder(
   let bestWeights: tf.Tensor[] | undefined;
   let epochsWithoutImprovement = 0;
   let stoppedEarly = false;
-  const { optimizer, disposeOptimizer } = makeOptimizer(cfg);
   let lossSum: LossSum | undefined;
-  const result = (cancelled: boolean): TrainResult => ({ history, bestEpoch, stoppedEarly, cancelled, threads: parallel ? 2 : 1 });
-  /** One optimizer step on the first n images of batchBuffer in this thread; returns the batch's loss. */
-  const trainStep = (n: number): tf.Scalar => {
-    const x = tf.tensor4d(batchBuffer.subarray(0, n * pixels), [n, height, width, 1]);
-    try {
-      return tf.tidy(() => {
-        const value = optimizer.minimize(() => loss(x, applyModel(model, x, true)), true, trainable);
-        if (!value) throw new Error('the optimizer returned no loss');
-        return value;
-      });
-    } finally {
-      x.dispose();
-    }
-  };
 
+  // With a thread, each thread keeps its own optimizer (dataParallel.ts); a thread that cannot
+  // start costs speed, not the run.
   let parallel: DataParallelSession | undefined;
+  if (opts.thread) {
+    try {
+      parallel = await DataParallelSession.open(opts.thread, model, cfg, batchSize, width, height);
+    } catch (err) {
+      opts.onThreadError?.(err instanceof Error ? err.message : String(err));
+    }
+  }
+  const result = (cancelled: boolean): TrainResult => ({ history, bestEpoch, stoppedEarly, cancelled, threads: parallel ? 2 : 1 });
+  /** One optimizer step on the first n images of batchBuffer; returns the batch's loss. */
+  let trainStep: (n: number) => tf.Scalar;
+  let single: ReturnType<typeof makeOptimizer> | undefined;
+  if (parallel) {
+    const session = parallel;
+    trainStep = (n) => tf.scalar(session.step(batchBuffer, n));
+  } else {
+    const { optimizer } = (single = makeOptimizer(cfg));
+    trainStep = (n) => {
+      const x = tf.tensor4d(batchBuffer.subarray(0, n * pixels), [n, height, width, 1]);
+      try {
+        return tf.tidy(() => {
+          const value = optimizer.minimize(() => loss(x, applyModel(model, x, true)), true, trainable);
+          if (!value) throw new Error('the optimizer returned no loss');
+          return value;
+        });
+      } finally {
+        x.dispose();
+      }
+    };
+  }
 
   try {
-    if (opts.thread) {
-      // Each thread then has its own optimizer (the one above stays unused). A thread that cannot
-      // start costs speed, not the run.
-      try {
-        parallel = await DataParallelSession.open(opts.thread, model, cfg, batchSize, width, height);
-      } catch (err) {
-        opts.onThreadError?.(err instanceof Error ? err.message : String(err));
-      }
-    }
     for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
       const epochStart = performance.now();
       shuffle.shuffle(order);
@@ -185,7 +192,7 @@ export async function trainAutoencoder(
           const image = order[start + i];
           batchBuffer.set(data.train.subarray(image * pixels, (image + 1) * pixels), i * pixels);
         }
-        const cost = parallel ? tf.scalar(parallel.step(batchBuffer, n)) : trainStep(n);
+        const cost = trainStep(n);
         lossSum.add(cost, n);
 
         const last = batch === batches - 1;
@@ -243,6 +250,6 @@ export async function trainAutoencoder(
     await parallel?.close();
     tf.dispose(bestWeights);
     lossSum?.dispose();
-    disposeOptimizer();
+    single?.disposeOptimizer();
   }
 }
