@@ -6,11 +6,11 @@
 // value back (GradientExchange), so the copies stay identical. Batch norm normalises over the
 // whole batch through setBatchNormSync. Three barriers a step: rows handed out, gradients handed
 // over, new values handed back.
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ResolvedTrainingConfig } from '../core/experiment.generated';
 import { setBatchNormSync } from './kernels/batchNorm';
+import { wasmOps, type RawOps } from './kernels/rawOps';
 import { lossFunction, type LossFunction } from './losses';
 import { applyModel } from './models';
 import { makeOptimizer } from './optimizers';
@@ -45,12 +45,6 @@ function trainableVariables(model: tfl.LayersModel): tf.Variable[] {
   return model.trainableWeights.map((w) => w.read() as tf.Variable);
 }
 
-/** The values of a float32 tensor without a copy where the backend allows (a wasm heap view). */
-function valuesOf(t: tf.Tensor): Float32Array {
-  if (tf.getBackend() === 'wasm') return (tf.backend() as BackendWasm).typedArrayFromHeap(t) as Float32Array;
-  return t.dataSync() as Float32Array;
-}
-
 /**
  * Which thread updates which variable: largest first, each to the thread with fewer parameters so
  * far. Deterministic, so both threads compute the same split.
@@ -83,6 +77,8 @@ class GradientExchange {
   /** New values from their owner, at each variable's offset. */
   private readonly values: Float32Array;
   private readonly losses: Float64Array;
+  /** Tensor values as views of the wasm heap, without a copy (checkBackend: wasm only). */
+  private readonly heap: RawOps = wasmOps(tf.backend());
 
   constructor(
     private readonly model: tfl.LayersModel,
@@ -120,7 +116,7 @@ class GradientExchange {
     const summed: tf.NamedTensorMap = {};
     try {
       this.variables.forEach((v, i) => {
-        if (this.owners[i] !== rank) this.slot(this.gradients, i).set(valuesOf(grads[v.name]));
+        if (this.owners[i] !== rank) this.slot(this.gradients, i).set(this.heap.f32(grads[v.name]));
       });
       this.losses[rank] = value.dataSync()[0];
       this.collective.barrier();
@@ -129,7 +125,7 @@ class GradientExchange {
       });
       this.optimizer.applyGradients(summed);
       this.variables.forEach((v, i) => {
-        if (this.owners[i] === rank) this.slot(this.values, i).set(valuesOf(v));
+        if (this.owners[i] === rank) this.slot(this.values, i).set(this.heap.f32(v));
       });
       this.collective.barrier();
       this.variables.forEach((v, i) => {
