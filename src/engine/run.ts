@@ -51,8 +51,7 @@ export async function selectBackend(preference: BackendPreference, wasmDir: stri
  * folder is created; once it exists, returns an outcome instead of throwing.
  */
 export async function runExperiment(request: RunRequest, options: RunOptions = {}): Promise<RunOutcome> {
-  const emit = options.onEvent ?? (() => undefined);
-  const log = (message: string) => emit({ type: 'log', level: 'info', message });
+  const log = (message: string) => options.onEvent?.({ type: 'log', level: 'info', message });
   const startedAt = Date.now();
 
   const backend = await selectBackend(request.backend, options.wasmDir, log);
@@ -158,8 +157,10 @@ async function trainAndEvaluate(
     emit({ type: 'phase', phase: 'scoring', message: `scoring ${data.testCount} test images (${experiment.evaluation.score})` });
     const scoreKind = experiment.evaluation.score;
     // Two cores when worth it (wasm, a spare core, many images); same scores as one.
+    // The decision above, not scoreImagesParallel's own 'auto' (which would start a thread of its
+    // own under --threads 1).
     const parallel = {
-      wasmDir: options.wasmDir, thread: scoringThread,
+      threads: scoringThread ? 2 as const : 1 as const, thread: scoringThread,
       onThreadError: (message: string) => emit({ type: 'log', level: 'warn', message: `scoring thread failed, scored on one core: ${message}` }),
     };
     const testScores = await scoreImagesParallel(model, data.testInput, data.testCount, width, height, scoreKind, parallel);

@@ -10,6 +10,7 @@ import type { RunEvent } from '../../src/core/protocol';
 import { listRuns, readMetrics, readRun, readSamples, readScores } from '../../src/core/runFolder';
 import { loadModel } from '../../src/engine/modelIo';
 import { InputError, runExperiment } from '../../src/engine/run';
+import { EngineThread } from '../../src/engine/thread/spawn';
 
 function experiment(yaml: string) {
   const result = validateExperiment(yaml, 'tiny.aelab.yaml');
@@ -30,6 +31,27 @@ evaluation: { samples: 3 }
 describe('engine: one whole run', function () {
   this.timeout(120_000);
   const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-run-'));
+
+  it('threads 1 scores on one thread even where auto would use two; threads 2 scores on two', async () => {
+    const scoreCalls: number[] = [];
+    const original = EngineThread.prototype.score;
+    EngineThread.prototype.score = function (this: EngineThread, ...args: Parameters<EngineThread['score']>) {
+      scoreCalls.push(1);
+      return original.apply(this, args);
+    };
+    try {
+      // 2,100 test images: at least PARALLEL_SCORE_MIN, so 'auto' would score on two threads.
+      const big = TINY.replace('testLimit: 200', 'testLimit: 2100');
+      const one = await runExperiment({ experiment: experiment(big), runsDir, backend: 'wasm', threads: 1 });
+      assert.equal(one.state, 'completed', one.error);
+      assert.equal(scoreCalls.length, 0, 'no scoring request went to a thread');
+      const two = await runExperiment({ experiment: experiment(big), runsDir, backend: 'wasm', threads: 2 });
+      assert.equal(two.state, 'completed', two.error);
+      assert.ok(scoreCalls.length > 0, 'scoring used the thread');
+    } finally {
+      EngineThread.prototype.score = original;
+    }
+  });
 
   it('writes a complete, self-consistent run folder', async () => {
     const events: RunEvent[] = [];
