@@ -1,0 +1,49 @@
+// Rules the schema cannot express, checked on a schema-valid experiment (several keys at once).
+import type { ResolvedExperiment } from '../experiment.generated';
+import { Anchor, Issue, Seg } from './problems';
+
+export function has(raw: unknown, segs: readonly string[]): boolean {
+  let cur: unknown = raw;
+  for (const s of segs) {
+    if (cur === null || typeof cur !== 'object' || !Object.prototype.hasOwnProperty.call(cur, s)) return false;
+    cur = (cur as Record<string, unknown>)[s];
+  }
+  return true;
+}
+
+/** Checks the schema cannot express, on a schema-valid experiment. `raw` is the file as written. */
+export function semanticIssues(x: ResolvedExperiment, raw: unknown): Issue[] {
+  const issues: Issue[] = [];
+  const warn = (segs: Seg[], anchor: Anchor, message: string) => issues.push({ segs, anchor, message, severity: 'warning' });
+  const classes = x.data.normalClasses;
+  const allClasses = classes !== undefined && new Set(classes).size >= 10;
+  if (allClasses) {
+    warn(['data', 'normalClasses'], 'value', 'data.normalClasses lists all 10 digits, so no test image is anomalous by its class; only corrupted images count as anomalies');
+  }
+  if (x.corruption.fraction === 0 && (classes === undefined || allClasses)) {
+    issues.push({
+      segs: ['corruption', 'fraction'], anchor: 'value', severity: 'error',
+      message: 'the test set would contain no anomalies: corruption.fraction is 0 and data.normalClasses does not leave any digit out (set a fraction > 0, or normalClasses for the one-class setting)',
+    });
+  }
+  if (has(raw, ['data', 'files']) && x.data.dataset !== 'idx') {
+    warn(['data', 'files'], 'key', `data.files is only used when data.dataset is idx (dataset is ${x.data.dataset})`);
+  }
+  if (has(raw, ['model', 'latentSize']) && x.model.architecture === 'cnn') {
+    warn(['model', 'latentSize'], 'key', 'model.latentSize is only used by the fcn architectures; for cnn set model.bottleneck');
+  }
+  if (has(raw, ['model', 'bottleneck']) && x.model.architecture !== 'cnn') {
+    warn(['model', 'bottleneck'], 'key', `model.bottleneck is only used by architecture cnn (architecture is ${x.model.architecture}); fcn models use model.latentSize`);
+  }
+  if (has(raw, ['training', 'momentum']) && x.training.optimizer !== 'sgd') {
+    warn(['training', 'momentum'], 'key', `training.momentum is only used by optimizer sgd (optimizer is ${x.training.optimizer})`);
+  }
+  if (has(raw, ['training', 'ssimWeight']) && x.training.loss !== 'mse+ssim') {
+    warn(['training', 'ssimWeight'], 'key', `training.ssimWeight is only used by loss mse+ssim (loss is ${x.training.loss})`);
+  }
+  const early = x.training.earlyStopping;
+  if (early && early.patience >= x.training.epochs) {
+    warn(['training', 'earlyStopping'], 'key', `training.earlyStopping can never stop early: patience (${early.patience}) is not less than training.epochs (${x.training.epochs})`);
+  }
+  return issues;
+}

@@ -1,0 +1,115 @@
+// Parsing with positions, YAML syntax problems, and the whole check of a (possibly overridden) document.
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit, type YAMLError } from 'yaml';
+import type { ResolvedExperiment } from '../experiment.generated';
+import { Span, docStart, fileProblem, keyText, locate, nodeRange } from './locate';
+import { semanticIssues } from './semanticChecks';
+import { describeValue, issueFromAjv, nonFiniteIssues, validator } from './messages';
+import { OVERRIDE_SOURCE, Override, Parsed, Problem, Severity, ValidationResult, displayPath, isPrefix } from './problems';
+
+
+export function yamlProblem(parsed: Parsed, e: YAMLError, severity: Severity): Problem {
+  const [start, end] = e.pos;
+  let message: string;
+  let span: Span = [start, end];
+  switch (e.code) {
+    case 'MULTIPLE_DOCS': {
+      const lineEnd = parsed.text.indexOf('\n', start);
+      span = [start, lineEnd < 0 ? parsed.text.length : lineEnd];
+      message = 'an experiment file holds exactly one YAML document, but a second one starts here (remove this "---" and what follows, or merge it into the first)';
+      break;
+    }
+    case 'DUPLICATE_KEY': {
+      let key: string | undefined;
+      visit(parsed.doc, {
+        Pair(_, pair) {
+          if (isNode(pair.key) && pair.key.range?.[0] === start) {
+            key = keyText(pair.key);
+            span = nodeRange(pair.key) ?? span;
+            return visit.BREAK;
+          }
+          return undefined;
+        },
+      });
+      message = key !== undefined ? `duplicate key "${key}": a key may appear only once in a mapping` : `YAML syntax error: ${e.message}`;
+      break;
+    }
+    case 'TAG_RESOLVE_FAILED':
+      message = `${e.message}; the value is read as plain text`;
+      break;
+    default:
+      message = `YAML syntax error: ${e.message}`;
+  }
+  return fileProblem(parsed, span, message, '', severity);
+}
+
+export function parse(text: string, fileName: string): Parsed {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const parsed: Parsed = { text, fileName, doc, lc, problems: [] };
+  parsed.problems.push(...doc.errors.map((e) => yamlProblem(parsed, e, 'error')));
+  parsed.problems.push(...doc.warnings.map((w) => yamlProblem(parsed, w, 'warning')));
+  if (doc.errors.length > 0) return parsed;
+  const contents = doc.contents;
+  const isEmpty = contents === null || (isScalar(contents) && contents.value === null);
+  if (!isEmpty && !isMap(contents)) {
+    const what = isSeq(contents) ? 'a list' : isScalar(contents) ? `a single value (${describeValue(contents.value)})` : 'not a mapping';
+    parsed.problems.push(fileProblem(parsed, nodeRange(contents) ?? [0, 0], `an experiment file must be a mapping of keys (name:, data:, model:, training:, ...), but this document is ${what}`, '', 'error'));
+    return parsed;
+  }
+  visit(doc, {
+    Alias(_, alias) {
+      if (!alias.resolve(doc)) {
+        parsed.problems.push(fileProblem(parsed, nodeRange(alias) ?? [0, 0], `unknown alias *${alias.source}: no anchor &${alias.source} is defined before it`, '', 'error'));
+      }
+    },
+  });
+  return parsed;
+}
+
+export function hasErrors(problems: readonly Problem[]): boolean {
+  return problems.some((p) => p.severity === 'error');
+}
+
+export function byPosition(a: Problem, b: Problem): number {
+  const fa = a.file === OVERRIDE_SOURCE ? 1 : 0;
+  const fb = b.file === OVERRIDE_SOURCE ? 1 : 0;
+  return fa - fb || a.line - b.line || a.column - b.column;
+}
+
+/** Validates the (possibly overridden) document. */
+export function check(parsed: Parsed, overrides: readonly Override[], extra: Problem[]): ValidationResult {
+  const { doc } = parsed;
+  const contents = doc.contents;
+  if (contents === null || (isScalar(contents) && contents.value === null)) {
+    const problems = [...parsed.problems, ...extra, fileProblem(parsed, [0, 0], 'the file is empty: an experiment needs at least a name (name: my-experiment)', '', 'error')];
+    return { ok: false, problems: problems.sort(byPosition) };
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    const problems = [...parsed.problems, ...extra, fileProblem(parsed, docStart(doc), `cannot read the YAML: ${(err as Error).message}`, '', 'error')];
+    return { ok: false, problems: problems.sort(byPosition) };
+  }
+  const issues = nonFiniteIssues(raw);
+  const nonFinite = issues.map((i) => i.segs);
+  const data = structuredClone(raw);
+  const validate = validator();
+  const valid = validate(data);
+  const seen = new Set<string>();
+  for (const e of validate.errors ?? []) {
+    const issue = issueFromAjv(e, data);
+    if (!issue) continue;
+    if (issue.anchor !== 'key' && nonFinite.some((segs) => isPrefix(segs, issue.segs))) continue;
+    const key = `${issue.anchor}|${displayPath(issue.segs)}|${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
+  }
+  const schemaOk = valid && nonFinite.length === 0;
+  if (schemaOk) issues.push(...semanticIssues(data as ResolvedExperiment, raw));
+  const problems = [...parsed.problems, ...extra, ...issues.map((i) => locate(i, parsed, overrides))].sort(byPosition);
+  const ok = schemaOk && !hasErrors(problems);
+  return ok ? { ok, experiment: data as ResolvedExperiment, problems } : { ok, problems };
+}
+
