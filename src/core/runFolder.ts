@@ -120,15 +120,6 @@ export function listRuns(runsDir: string, experimentName: string): RunListing[] 
   return runs;
 }
 
-/** Names of experiments that have a runs folder. */
-export function listExperimentsWithRuns(runsDir: string): string[] {
-  try {
-    return fs.readdirSync(runsDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-  } catch {
-    return [];
-  }
-}
-
 export function readRun(dir: string): RunContents {
   const status = readStatus(dir);
   if (!status) throw new Error(`${dir} is not a run folder (no readable ${RUN_FILES.status})`);

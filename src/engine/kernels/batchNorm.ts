@@ -39,10 +39,6 @@ export function setBatchNormSync(sync: BatchNormSync | undefined): void {
   batchNormSync = sync;
 }
 
-export function getBatchNormSync(): BatchNormSync | undefined {
-  return batchNormSync;
-}
-
 /**
  * One allreduce of [count, ...parts]: each part (Float64, this thread's sums) becomes the sum over
  * all threads in place; returns the total count.

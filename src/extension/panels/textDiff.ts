@@ -1,6 +1,6 @@
 // The smallest single replacement that turns one text into another, so an edit applied to an
 // open document touches only the changed lines (cursor, folding and undo stay sensible).
-// No vscode here: unit-tested in test/unit/panel-text-diff.test.ts.
+// No vscode here: unit-tested in test/unit/panel-logic.test.ts.
 
 export interface Replacement {
   /** Offsets into `before`. */

@@ -1,4 +1,4 @@
-// The numbers of the Compare panel, pure: unit-tested in test/unit/panel-compare.test.ts.
+// The numbers of the Compare panel, pure: unit-tested in test/unit/panel-logic.test.ts.
 import { histogramEdges, binOf } from '../../core/histogram';
 import { rocCurve, SortedScores } from '../../core/metrics';
 import type { PanelRunData } from '../../core/protocol';

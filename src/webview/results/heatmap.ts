@@ -1,5 +1,5 @@
 // Colour scale for the difference heatmaps: a perceptual "inferno"-like ramp, sampled from a few
-// stops so the legend and the images agree. Pure: unit-tested in test/unit/panel-heatmap.test.ts.
+// stops so the legend and the images agree. Pure: unit-tested in test/unit/panel-logic.test.ts.
 
 const STOPS: readonly [number, number, number, number][] = [
   [0.0, 0, 0, 4],

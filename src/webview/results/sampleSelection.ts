@@ -1,4 +1,4 @@
-// Which test images the sample grid shows. Pure: unit-tested in test/unit/panel-samples.test.ts.
+// Which test images the sample grid shows. Pure: unit-tested in test/unit/panel-logic.test.ts.
 import { rngFor } from '../../core/rng';
 
 export type SampleMode = 'random' | 'highest' | 'lowest' | 'false-positives' | 'false-negatives' | 'selection';

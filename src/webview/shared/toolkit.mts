@@ -2,7 +2,7 @@
 // module, and this tree typechecks as CommonJS: only an .mts file may import it statically.
 // No vscode-badge: its template sets an inline style attribute, which the panels' CSP forbids.
 import {
-  provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox, vsCodeDivider, vsCodeDropdown, vsCodeOption, vsCodeTextField,
+  provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox, vsCodeDropdown, vsCodeOption, vsCodeTextField,
 } from '@vscode/webview-ui-toolkit';
 
 export function registerToolkit(): void {
@@ -12,6 +12,5 @@ export function registerToolkit(): void {
     vsCodeDropdown(),
     vsCodeOption(),
     vsCodeTextField(),
-    vsCodeDivider(),
   );
 }
