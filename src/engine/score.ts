@@ -7,7 +7,8 @@ import { applyModel } from './models';
 import { modelArtifacts } from './thread/artifacts';
 import { EngineThread, spareCores } from './thread/spawn';
 
-export type ScoreKind = 'mse' | 'ssim';
+export type { ScoreKind } from './thread/messages';
+import type { ScoreKind } from './thread/messages';
 
 function checkImages(images: Float32Array, count: number, pixels: number): void {
   if (!Number.isInteger(count) || count < 0) throw new Error(`image count must be a non-negative integer, got ${count}`);

@@ -1,9 +1,11 @@
 // Messages between the main thread and an engine thread (worker_threads). Kept in the engine:
 // nothing outside it sees them.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { ResolvedTrainingConfig } from '../../core/experiment.generated';
-import type { ScoreKind } from '../score';
+import type { ResolvedEvaluationConfig, ResolvedTrainingConfig } from '../../core/experiment.generated';
 import type { CollectiveBuffers } from './collective';
+
+/** The per-image anomaly score (evaluation.score); here so score.ts and these messages share it without a cycle. */
+export type ScoreKind = ResolvedEvaluationConfig['score'];
 
 /** A model as tfjs's save handler hands it over: enough to rebuild it in another thread. */
 export interface ModelArtifacts {
