@@ -11,7 +11,7 @@ import type { PanelRunData, ResultsWebviewToHost } from '../../src/core/protocol
 import { imageSourceOf, loadPanelRun } from '../../src/extension/panels/panelData';
 import { buildWebviewBundles, canvasInk, openPanel, OpenPanel, PanelServer, percentile, saveScreenshot, startPanelServer, waitRendered } from './harness';
 import { FIXTURE_DIR, FIXTURE_EXPERIMENT, writeRunFixture } from './makeFixture';
-import { Browser, launchChromium, missingPrerequisite, Page } from './playwright';
+import { Browser, describeInChromium, launchChromium, Page } from './playwright';
 
 const CHARTS = ['#loss', '#histogram', '#sweep', '#roc', '#pr'];
 
@@ -70,9 +70,7 @@ async function dragHandle(page: Page, dx: number, steps: number): Promise<number
   });
 }
 
-const missing = missingPrerequisite();
-
-(missing ? describe.skip : describe)('panel webviews in chromium', function () {
+describeInChromium('panel webviews in chromium', function () {
   this.timeout(120_000);
   let browser: Browser;
   let server: PanelServer;
@@ -366,9 +364,3 @@ const missing = missingPrerequisite();
     assertClean(panel);
   });
 });
-
-if (missing) {
-  describe('panel webviews in chromium', () => {
-    it(`skipped: ${missing}`, () => undefined);
-  });
-}

@@ -59,6 +59,26 @@ export function missingPrerequisite(): string | undefined {
   return undefined;
 }
 
+/**
+ * A describe block that needs Chromium: where it is missing, the block is a real pending skip
+ * locally, and under CI=true a failing test naming what is missing (CI must never pass a browser
+ * suite it did not run).
+ */
+export function describeInChromium(title: string, body: (this: Mocha.Suite) => void): void {
+  const missing = missingPrerequisite();
+  if (!missing) {
+    describe(title, body);
+  } else if (process.env.CI === 'true') {
+    describe(title, () => {
+      it('has its prerequisites (CI runs every browser test)', () => {
+        throw new Error(`cannot run the browser tests: ${missing}`);
+      });
+    });
+  } else {
+    describe.skip(`${title} (skipped: ${missing})`, body);
+  }
+}
+
 export async function launchChromium(): Promise<Browser> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pw = require(MODULE_DIR) as PlaywrightCore;

@@ -121,7 +121,7 @@ describe('engine: data-parallel training (two threads)', function () {
       await trainAutoencoder(model, d, training({ epochs: 1 }), { seed: 1, thread });
       // Scoring in the thread uses a fresh copy; this checks the main copy is consistent and the thread is free again.
       const single = scoreImages(model, d.validation, 16, SIDE, SIDE, 'mse', 8);
-      const parallel = await scoreImagesParallel(model, d.validation, 16, SIDE, SIDE, 'mse', { threads: 2, batchSize: 8, thread });
+      const parallel = await scoreImagesParallel(model, d.validation, 16, SIDE, SIDE, 'mse', { threads: 2, batchSize: 8, thread, onThreadError: (m) => assert.fail(`fell back to one thread: ${m}`) });
       for (let i = 0; i < 16; i++) assert.ok(Math.abs(single[i] - parallel[i]) <= 1e-6);
     } finally {
       model.dispose();

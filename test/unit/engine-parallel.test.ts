@@ -22,7 +22,7 @@ describe('engine: two-thread scoring', () => {
         try {
           const single = scoreImages(model, images, count, 28, 28, kind, 128);
           const before = tf.memory().numTensors;
-          const parallel = await scoreImagesParallel(model, images, count, 28, 28, kind, { threads: 2, batchSize: 128 });
+          const parallel = await scoreImagesParallel(model, images, count, 28, 28, kind, { threads: 2, batchSize: 128, onThreadError: (m) => assert.fail(`fell back to one thread: ${m}`) });
           assert.equal(tf.memory().numTensors, before, 'no tensor leaked');
           assert.equal(parallel.length, count);
           for (let i = 0; i < count; i++) assert.ok(Math.abs(parallel[i] - single[i]) <= 1e-6, `image ${i}: ${parallel[i]} vs ${single[i]}`);
@@ -42,7 +42,7 @@ describe('engine: two-thread scoring', () => {
     try {
       const single = scoreImages(model, images, count, 28, 28, 'mse', 64);
       for (let round = 0; round < 2; round++) {
-        const parallel = await scoreImagesParallel(model, images, count, 28, 28, 'mse', { threads: 2, batchSize: 64, thread });
+        const parallel = await scoreImagesParallel(model, images, count, 28, 28, 'mse', { threads: 2, batchSize: 64, thread, onThreadError: (m) => assert.fail(`fell back to one thread: ${m}`) });
         for (let i = 0; i < count; i++) assert.ok(Math.abs(parallel[i] - single[i]) <= 1e-6, `round ${round} image ${i}`);
       }
     } finally {

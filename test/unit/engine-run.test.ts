@@ -45,9 +45,13 @@ describe('engine: one whole run', function () {
       const one = await runExperiment({ experiment: experiment(big), runsDir, backend: 'wasm', threads: 1 });
       assert.equal(one.state, 'completed', one.error);
       assert.equal(scoreCalls.length, 0, 'no scoring request went to a thread');
-      const two = await runExperiment({ experiment: experiment(big), runsDir, backend: 'wasm', threads: 2 });
+      const warnings: string[] = [];
+      const two = await runExperiment({ experiment: experiment(big), runsDir, backend: 'wasm', threads: 2 }, {
+        onEvent: (e) => { if (e.type === 'log' && e.level === 'warn') warnings.push(e.message); },
+      });
       assert.equal(two.state, 'completed', two.error);
       assert.ok(scoreCalls.length > 0, 'scoring used the thread');
+      assert.deepEqual(warnings.filter((w) => /thread failed/.test(w)), [], 'the thread did its half: no fallback to one core');
     } finally {
       EngineThread.prototype.score = original;
     }
