@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT, main } from '../../src/cli/main';
+import { tempDir } from './support/tempDir';
 
 interface Captured { code: number; out: string; err: string }
 
@@ -26,7 +26,7 @@ training: { epochs: 3, batchSize: 50 }
 
 describe('aelab CLI', function () {
   this.timeout(120_000);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-cli-'));
+  const dir = tempDir('aelab-cli-');
   fs.writeFileSync(path.join(dir, 'tiny.aelab.yaml'), TINY);
   fs.writeFileSync(path.join(dir, 'bad.aelab.yaml'), 'name: bad\ntraining:\n  epochs: 0\n  optimiser: adam\n');
 

@@ -1,15 +1,15 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   appendMetrics, encodeTestImages, listRuns, newRunId, readMetrics, readRun, readSamples, readScores, readTestImages, recordManualThreshold,
   writeJsonAtomic, writeSamples, writeScores,
 } from '../../src/core/runFolder';
 import { RUN_FILES, RunStatusFile, SamplesHeader } from '../../src/core/runFormat';
+import { tempDir as makeTempDir } from './support/tempDir';
 
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-runfolder-'));
+  return makeTempDir('aelab-runfolder-');
 }
 
 function status(runId: string, state: RunStatusFile['state'], pid?: number): RunStatusFile {

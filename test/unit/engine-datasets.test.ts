@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { InputError } from '../../src/core/errors';
 import type { ResolvedDataConfig } from '../../src/core/experiment.generated';
 import { Dataset, FASHION_MNIST_DIR, findIdxFiles, loadDataset, loadFashionMnist, MNIST_DIR_ENV } from '../../src/engine/datasets';
+import { tempDir } from './support/tempDir';
 
 /** gzipSync as a plain Uint8Array (this @types/node's Buffer does not type-check as one). */
 function gzip(bytes: Uint8Array): Uint8Array {
@@ -55,7 +56,7 @@ function assertPixelRange(ds: Dataset): void {
 
 describe('engine/datasets', function () {
   this.timeout(60_000);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-datasets-'));
+  const dir = tempDir('aelab-datasets-');
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   describe('mnist (built in)', () => {

@@ -2,7 +2,6 @@
 // orchestration the CLI and the worker use, checked against the run-folder contract.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { validateExperiment } from '../../src/core/config';
 import { averagePrecision, confusionAt, rocAuc } from '../../src/core/metrics';
@@ -11,6 +10,7 @@ import { listRuns, readMetrics, readRun, readSamples, readScores } from '../../s
 import { loadModel } from '../../src/engine/modelIo';
 import { InputError, runExperiment } from '../../src/engine/run';
 import { EngineThread } from '../../src/engine/thread/spawn';
+import { tempDir } from './support/tempDir';
 
 function experiment(yaml: string) {
   const result = validateExperiment(yaml, 'tiny.aelab.yaml');
@@ -30,7 +30,7 @@ evaluation: { samples: 3 }
 
 describe('engine: one whole run', function () {
   this.timeout(120_000);
-  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-run-'));
+  const runsDir = tempDir('aelab-run-');
 
   it('threads 1 scores on one thread even where auto would use two; threads 2 scores on two', async () => {
     const scoreCalls: number[] = [];
