@@ -13,6 +13,7 @@ import {
 } from '../../src/engine/kernels/conv2dTranspose';
 import { conv2dByGemm } from '../../src/engine/kernels/conv2dForward';
 import { cpuOps, wasmOps } from '../../src/engine/kernels/rawOps';
+import { stockKernel } from '../../src/engine/kernels/registry';
 import { sleb, uleb } from '../../src/engine/kernels/wasmAsm';
 import { deterministicValues as data } from './support/deterministic';
 
@@ -394,6 +395,7 @@ describe('engine kernels (wasm vs stock cpu)', function () {
       const expected = await train(() => tf.train.adam(0.01, 0.8, 0.99, 1e-6), 4);
       uninstallKernels('wasm', ['AelabAdam']);
       try {
+        assert.ok(!installedKernels('wasm').includes('AelabAdam'), 'the fused kernel is gone');
         const actual = await train(() => new FusedAdamOptimizer(0.01, 0.8, 0.99, 1e-6), 4);
         assertSame(actual, expected, 'fallback');
       } finally {
@@ -449,8 +451,22 @@ describe('engine kernels (wasm vs stock cpu)', function () {
       });
     }
 
-    it('int32 and mixed operands still go to the stock kernel', async () => {
-      await compareWasmToCpu('add int32', () => tf.cast(tf.add(tf.cast(tf.mul(tensor([3, 4], 33), 10), 'int32'), tf.tensor1d([1, 2, 3, 4], 'int32')), 'float32'));
+    it('int32 and mixed operands still go to the stock kernel; a float32 bias does not', async () => {
+      // Count calls of the stock wasm Add that ours displaced (runStock calls it through the registry).
+      const stock = stockKernel('Add', 'wasm');
+      const original = stock.kernelFunc;
+      let stockCalls = 0;
+      (stock as { kernelFunc: typeof original }).kernelFunc = (args) => { stockCalls++; return original(args); };
+      try {
+        await compareWasmToCpu('add int32', () => tf.cast(tf.add(tf.cast(tf.mul(tensor([3, 4], 33), 10), 'int32'), tf.tensor1d([1, 2, 3, 4], 'int32')), 'float32'));
+        assert.ok(stockCalls > 0, 'the int32 add went to the stock kernel');
+        await tf.setBackend('wasm');
+        stockCalls = 0;
+        tf.tidy(() => tf.add(tensor([64, 16], 34), tensor([16], 35)).dataSync());
+        assert.equal(stockCalls, 0, 'the float32 bias add ran in our kernel');
+      } finally {
+        (stock as { kernelFunc: typeof original }).kernelFunc = original;
+      }
     });
   });
 
