@@ -4,6 +4,7 @@
 import { strict as assert } from 'node:assert';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
+import wabt from 'wabt';
 // tfjs-core's Node entry registers no gradients; tfjs-layers' bundle registers them all (as in the app).
 import '@tensorflow/tfjs-layers';
 import { initBackend, tfjsVersion } from '../../src/engine/backend';
@@ -14,6 +15,8 @@ import {
 import { conv2dByGemm } from '../../src/engine/kernels/conv2dForward';
 import { cpuOps, wasmOps } from '../../src/engine/kernels/rawOps';
 import { stockKernel } from '../../src/engine/kernels/registry';
+import { generatedModules } from '../../src/engine/kernels/simd';
+import '../../src/engine/kernels/batchNormSimd';
 import { sleb, uleb } from '../../src/engine/kernels/wasmAsm';
 import { deterministicValues as data } from './support/deterministic';
 
@@ -525,6 +528,27 @@ describe('engine kernels (wasm vs stock cpu)', function () {
     assert.deepEqual(sleb(63), [0x3f]);
     assert.deepEqual(sleb(64), [0xc0, 0x00]);
     assert.deepEqual(sleb(-65), [0xbf, 0x7f]);
+  });
+
+  it('generated modules carry a name section (module and function names, read back by wabt)', async () => {
+    const tools = await wabt();
+    const modules = generatedModules();
+    assert.deepEqual([...modules.keys()].sort(), ['aelab_batchnorm', 'aelab_simd']);
+    for (const [name, bytes] of modules) {
+      const module = tools.readWasm(bytes, { readDebugNames: true, simd: true });
+      try {
+        module.validate();
+        module.applyNames();
+        const text = module.toText({});
+        assert.match(text, new RegExp(`^\\(module \\$${name}\\b`));
+        const exported = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => e.name);
+        assert.ok(exported.length > 0);
+        // Every exported function is named in the name section, so traces show its name.
+        for (const fn of exported) assert.match(text, new RegExp(`\\(func \\$${fn} `), `${name}.${fn} has a name`);
+      } finally {
+        module.destroy();
+      }
+    }
   });
 
   it('leaks no wasm tensors (every intermediate is released)', async () => {

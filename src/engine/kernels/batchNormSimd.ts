@@ -3,8 +3,8 @@
 // over the heap views took ~0.26 ms forward and ~0.29 ms backward at [64, 512] (~3 ns per element
 // and pass); these run the same passes ~5-10x faster. Reductions walk one 4-column block down all
 // rows with the sums in registers (64 rows x 16 bytes stay in L1); element-wise passes go row by row.
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { encodeModule, F32, forLoop, I32, op, seq, V128, type Code, type WasmFunction } from './wasmAsm';
+import { heapModule } from './simd';
+import { F32, forLoop, I32, op, seq, V128, type Code, type WasmFunction } from './wasmAsm';
 
 const load = (base: number, offset: number): Code => seq(op.get(base), op.get(offset), op.i32Add, op.v128Load());
 const zero = seq(op.f32(0), op.f32x4Splat);
@@ -114,18 +114,5 @@ export interface BatchNormSimd {
   bnGradDx(dy: number, x: number, mean: number, a: number, b: number, d: number, out: number, n: number, c: number): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, BatchNormSimd>();
-
-/** The batch-norm loops bound to this backend's heap (as simd.ts's simdKernels). */
-export function batchNormSimd(backend: BackendWasm): BatchNormSimd {
-  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error('aelab batch norm: cannot find the tfjs wasm heap (Module.asm.memory)');
-  let kernels = instances.get(memory);
-  if (!kernels) {
-    compiled ??= new WebAssembly.Module(encodeModule([statsFunction(), affineFunction(), gradSumsFunction(), gradDxFunction()]));
-    kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as BatchNormSimd;
-    instances.set(memory, kernels);
-  }
-  return kernels;
-}
+/** The batch-norm loops bound to this backend's heap. */
+export const batchNormSimd = heapModule<BatchNormSimd>('aelab_batchnorm', () => [statsFunction(), affineFunction(), gradSumsFunction(), gradDxFunction()]);

@@ -363,34 +363,49 @@ interface SimdExports {
     sh: number, sw: number, FH: number, FW: number, top: number, left: number): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
-const instances = new WeakMap<WebAssembly.Memory, SimdExports>();
-
 /** The tfjs wasm heap. tfjs-backend-wasm's Emscripten module exposes its exports as `asm`. */
 function heapMemory(backend: BackendWasm): WebAssembly.Memory {
   const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) throw new Error('aelab kernels: cannot find the tfjs wasm heap (Module.asm.memory)');
-  // Our module imports an unshared memory; tfjs 4.22 never runs wasm threads in Node (backend.ts).
+  // Our modules import an unshared memory; tfjs 4.22 never runs wasm threads in Node (backend.ts).
   if (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer) {
     throw new Error('aelab kernels: the threaded tfjs wasm backend (shared memory) is not supported; use the single-threaded one');
   }
   return memory;
 }
 
-/** Our functions, bound to this backend's heap (compiled once; synchronous, so usable inside kernels). */
-export function simdKernels(backend: BackendWasm): SimdExports {
-  const memory = heapMemory(backend);
-  let kernels = instances.get(memory);
-  if (!kernels) {
-    compiled ??= new WebAssembly.Module(encodeModule([
-      adamFunction(), im2colFunction(), im2colRowsFunction(), colSumFunction(), stridedCopyFunction(), addRowsFunction(), transposeFunction(),
-      ...SMALL_GEMM_WIDTHS.map((n) => gemmFunction(n / 4)),
-    ]));
-    kernels = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as SimdExports;
-    instances.set(memory, kernels);
-  }
-  return kernels;
+const generated = new Map<string, () => Uint8Array<ArrayBuffer>>();
+
+/**
+ * A generated module's exports bound to a backend's heap: compiled once (on first use), one
+ * instance per heap; synchronous, so usable inside kernels.
+ */
+export function heapModule<Exports>(moduleName: string, functions: () => WasmFunction[]): (backend: BackendWasm) => Exports {
+  let compiled: WebAssembly.Module | undefined;
+  const instances = new WeakMap<WebAssembly.Memory, Exports>();
+  generated.set(moduleName, () => encodeModule(moduleName, functions()));
+  return (backend) => {
+    const memory = heapMemory(backend);
+    let exports = instances.get(memory);
+    if (!exports) {
+      compiled ??= new WebAssembly.Module(encodeModule(moduleName, functions()));
+      exports = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as Exports;
+      instances.set(memory, exports);
+    }
+    return exports;
+  };
 }
+
+/** Every generated module's bytes by name (for `npm run wasm:text` and the tests). */
+export function generatedModules(): Map<string, Uint8Array<ArrayBuffer>> {
+  return new Map([...generated].map(([name, encode]) => [name, encode()]));
+}
+
+/** Our functions, bound to this backend's heap. */
+export const simdKernels = heapModule<SimdExports>('aelab_simd', () => [
+  adamFunction(), im2colFunction(), im2colRowsFunction(), colSumFunction(), stridedCopyFunction(), addRowsFunction(), transposeFunction(),
+  ...SMALL_GEMM_WIDTHS.map((n) => gemmFunction(n / 4)),
+]);
 
 /** Byte offset of a tensor's values in the heap. */
 export function heapOffset(backend: BackendWasm, info: TensorInfo): number {

@@ -102,8 +102,21 @@ function name(text: string): Code {
   return [...uleb(bytes.length), ...bytes];
 }
 
-/** A module importing memory "env"."memory" and exporting each function (no results) by name. */
-export function encodeModule(functions: WasmFunction[]): Uint8Array<ArrayBuffer> {
+/**
+ * The "name" custom section: the module's name and each function's, so a wasm stack trace or a
+ * profiler says `aelab_simd.gemm8` instead of `wasm-function[7]`.
+ */
+function nameSection(moduleName: string, functions: WasmFunction[]): Code {
+  const subsection = (id: number, content: Code): Code => [id, ...uleb(content.length), ...content];
+  const functionNames = vec(functions.map((f, i) => [...uleb(i), ...name(f.name)]));
+  return section(0, [...name('name'), ...subsection(0, name(moduleName)), ...subsection(1, functionNames)]);
+}
+
+/**
+ * A module named `moduleName`, importing memory "env"."memory" and exporting each function (no
+ * results) by name, with a name section.
+ */
+export function encodeModule(moduleName: string, functions: WasmFunction[]): Uint8Array<ArrayBuffer> {
   const types = functions.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec([])]);
   const imports = [[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]];
   const declarations = functions.map((_, i) => uleb(i));
@@ -120,5 +133,6 @@ export function encodeModule(functions: WasmFunction[]): Uint8Array<ArrayBuffer>
     ...section(3, vec(declarations)),
     ...section(7, vec(exports)),
     ...section(10, vec(bodies)),
+    ...nameSection(moduleName, functions),
   ]);
 }
