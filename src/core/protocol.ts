@@ -66,14 +66,17 @@ export interface RunSetupFacts {
   seed: number;
 }
 
-/** Test scores in plain arrays (JSON-safe): index i is test image i. */
+/**
+ * Test scores as typed arrays (index i is test image i): postMessage carries them as binary
+ * buffers, not as JSON lists of numbers (as vscode-hexeditor sends its bytes).
+ */
 export interface PanelScores {
   kind: 'mse' | 'ssim';
-  values: number[];
+  values: Float32Array;
   /** 1 = anomaly, 0 = normal. */
-  labels: number[];
+  labels: Uint8Array;
   /** Dataset label (digit) of each test image, when known. */
-  classes?: number[];
+  classes?: Uint8Array;
 }
 
 /** One run as a panel sees it: what is known so far (a training run has no scores yet). */
@@ -103,12 +106,12 @@ export interface PanelImageSource {
   sampleIndices: number[];
 }
 
-/** One test image, planes as bytes 0..255 (row-major, width*height each). */
+/** One test image, planes as bytes 0..255 (row-major, width*height each), sent as binary. */
 export interface PanelTestImage {
   index: number;
-  original: number[];
-  input: number[];
-  reconstruction: number[];
+  original: Uint8Array;
+  input: Uint8Array;
+  reconstruction: Uint8Array;
 }
 
 /** A file the webview wants saved through the host's save dialog. */

@@ -127,7 +127,7 @@ describe('panels: compare helpers', () => {
     const summary = {
       operatingPoint: { threshold: 0.5, f1: 0.123 }, thresholds: [{ strategy: 'percentile', value: 0.65, usesLabels: false, description: '' }],
     } as unknown as RunSummary;
-    const r = run('a', '1', [], { summary, scores: { kind: 'mse', values: scores, labels } });
+    const r = run('a', '1', [], { summary, scores: { kind: 'mse', values: Float32Array.from(scores), labels: Uint8Array.from(labels) } });
     assert.equal(thresholdFor(r, 'chosen'), 0.5);
     assert.equal(thresholdFor(r, 'max-f1'), undefined);
     assert.equal(f1At(r, 'chosen'), 0.123, 'without scores: the summary');

@@ -56,8 +56,9 @@ export function loadPanelRun(runDir: string): PanelRunData {
   };
   if (readScoresHeader(runDir)) {
     const s = readScores(runDir);
-    const scores: PanelScores = { kind: s.header.score, values: Array.from(s.scores), labels: Array.from(s.labels) };
-    if (s.classes) scores.classes = Array.from(s.classes);
+    // slice(): views of their own, so a message carries these values, not the whole file buffer.
+    const scores: PanelScores = { kind: s.header.score, values: s.scores.slice(), labels: s.labels.slice() };
+    if (s.classes) scores.classes = s.classes.slice();
     data.scores = scores;
   }
   return data;
@@ -77,8 +78,8 @@ export function imageSourceOf(runDir: string): PanelImageSource {
   }
 }
 
-function toBytes(plane: Float32Array): number[] {
-  const out = new Array<number>(plane.length);
+function toBytes(plane: Float32Array): Uint8Array {
+  const out = new Uint8Array(plane.length);
   for (let i = 0; i < plane.length; i++) {
     const v = plane[i];
     out[i] = v <= 0 ? 0 : v >= 1 ? 255 : Math.round(v * 255);
@@ -97,9 +98,9 @@ export function loadTestImages(runDir: string, indices: readonly number[]): { wi
       height,
       images: images.map((bytes, k) => ({
         index: indices[k],
-        original: Array.from(bytes.subarray(0, size)),
-        input: Array.from(bytes.subarray(size, 2 * size)),
-        reconstruction: Array.from(bytes.subarray(2 * size, 3 * size)),
+        original: bytes.slice(0, size),
+        input: bytes.slice(size, 2 * size),
+        reconstruction: bytes.slice(2 * size, 3 * size),
       })),
     };
   }

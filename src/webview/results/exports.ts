@@ -23,6 +23,6 @@ export function metricsCsv(run: PanelRunData, sorted: SortedScores, marker: numb
 export function scoresCsv(run: PanelRunData, marker: number): string {
   const s = run.scores;
   if (!s) return toCsv(['index'], []);
-  const rows = s.values.map((v, i) => [i, s.labels[i], s.classes?.[i], v, v >= marker ? 1 : 0]);
+  const rows = Array.from(s.values, (v, i) => [i, s.labels[i], s.classes?.[i], v, v >= marker ? 1 : 0]);
   return toCsv(['index', 'label_anomaly', 'digit', 'score', `flagged_at_${marker}`], rows);
 }
