@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import { assertNever } from '../../core/protocol';
 import type { CompareWebviewToHost, HostToCompareWebview, PanelRunData } from '../../core/protocol';
 import { loadPanelRun } from './panelData';
-import { saveExportWithNotice, WebviewPanelController, webviewOptions } from './panelFiles';
+import { saveExportWithNotice } from './panelFiles';
+import { WebviewPanelController, webviewOptions } from './webviewPanelController';
 import type { ResultsPanelDeps } from './resultsPanel';
 import { RunWatcher } from './runWatcher';
 

@@ -1,0 +1,58 @@
+// The base of every panel controller (one file per panel in this folder extends it): webview set
+// up (scripts on, resources only from dist/webview, a nonce CSP page), typed messages both ways,
+// and disposal with the panel.
+import * as vscode from 'vscode';
+import { Disposable } from '../lifecycle';
+import { newNonce, panelHtml } from './panelHtml';
+
+export interface PanelDeps {
+  readonly extensionUri: vscode.Uri;
+}
+
+export function webviewRoot(deps: PanelDeps): vscode.Uri {
+  return vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webview');
+}
+
+export function webviewOptions(deps: PanelDeps): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return { enableScripts: true, localResourceRoots: [webviewRoot(deps)] };
+}
+
+/**
+ * A panel's controller: sets up its webview (options, icon, page), receives its typed messages in
+ * onMessage, posts typed messages while alive, and closes the panel when disposed (and is disposed
+ * when the user closes the panel).
+ */
+export abstract class WebviewPanelController<ToWebview, FromWebview> extends Disposable {
+  protected constructor(deps: PanelDeps, readonly panel: vscode.WebviewPanel, bundle: 'results' | 'compare', title: string) {
+    super();
+    panel.webview.options = webviewOptions(deps);
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'aelab.svg');
+    panel.webview.html = renderPanelHtml(deps, panel.webview, bundle, title);
+    this._register(panel.onDidDispose(() => this.dispose()));
+    this._register(panel.webview.onDidReceiveMessage((m: FromWebview) => void this.onMessage(m)));
+  }
+
+  protected abstract onMessage(message: FromWebview): Promise<void>;
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    super.dispose();
+    this.panel.dispose();
+  }
+
+  protected post(message: ToWebview): void {
+    if (!this.isDisposed) void this.panel.webview.postMessage(message);
+  }
+}
+
+/** The page for `bundle` (results | compare), with a fresh nonce per load. */
+export function renderPanelHtml(deps: PanelDeps, webview: vscode.Webview, bundle: 'results' | 'compare', title: string): string {
+  const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot(deps), name)).toString();
+  return panelHtml({
+    title,
+    cspSource: webview.cspSource,
+    nonce: newNonce(),
+    scriptUri: asset(`${bundle}.js`),
+    styleUris: [asset('uPlot.min.css'), asset('panel.css')],
+  });
+}
