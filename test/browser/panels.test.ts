@@ -229,6 +229,8 @@ describeInChromium('panel webviews in chromium', function () {
     });
 
     it('clicking a histogram bar shows the images in that bin', async () => {
+      // The previous click scrolled the sample grid into view.
+      await panel.page.evaluate(() => document.getElementById('histogram')?.scrollIntoView({ behavior: 'instant', block: 'start' }));
       const box = await (await panel.page.$('#histogram .u-over'))?.boundingBox();
       assert.ok(box);
       await panel.page.evaluate(() => document.getElementById('sample-grid')?.setAttribute('data-state', 'loading'));

@@ -21,6 +21,8 @@ export interface Page {
   on(event: 'pageerror', fn: (err: Error) => void): void;
   $(selector: string): Promise<ElementHandle | null>;
   click(selector: string): Promise<void>;
+  fill(selector: string, value: string): Promise<void>;
+  keyboard: { press(key: string): Promise<void> };
   mouse: {
     move(x: number, y: number, options?: { steps?: number }): Promise<void>;
     down(): Promise<void>;

@@ -104,7 +104,7 @@ class CompareApp {
 
     const header = h('header', { class: 'run-header' }, h('div', { class: 'run-title' }, h('h2', {}, `Comparing ${this.runs.length} runs`)));
     const notice = h('div', { class: 'notice', id: 'notice', role: 'status' });
-    const grid = h('main', { class: 'grid' });
+    const grid = h('main', { class: 'grid compare-grid' });
     this.root.replaceChildren(header, notice, grid);
     grid.append(this.table(rows, view));
     const loss = chartCard('compare-loss', 'Loss per epoch (solid: train, dashed: validation)');

@@ -3,7 +3,8 @@
 // recomputed for the zoomed range), double-click to zoom out, click a bar to see its images.
 import uPlot from 'uplot';
 import { histogram, Histogram, indicesInBin } from '../../core/histogram';
-import { Chart, chartCard, drawVerticalLine, themedAxes } from '../shared/charts';
+import { Chart, chartCard, drawVerticalLine, markerLabelSpan, themedAxes } from '../shared/charts';
+import { assignLabelRows } from '../shared/labelRows';
 import { controlChecked, controlValue, h } from '../shared/dom';
 import { fmtScore } from '../shared/format';
 import { ThemeColors, withAlpha } from '../shared/theme';
@@ -29,6 +30,8 @@ export class HistogramCard {
   private hist: Histogram | undefined;
   private pending: number | undefined;
   private frame = 0;
+  private offScale: { left: HTMLElement; right: HTMLElement } | undefined;
+  private readonly hint: HTMLElement;
 
   constructor(private readonly model: ResultsModel, private theme: ThemeColors, private readonly view: ResultsViewState, private readonly cb: HistogramCallbacks) {
     const card = chartCard('histogram', 'Error distribution');
@@ -59,7 +62,8 @@ export class HistogramCard {
     const png = h('vscode-button', { appearance: 'secondary', id: 'histogram-png', title: 'Save the chart as PNG' }, 'PNG');
     png.addEventListener('click', () => this.chart && cb.exportPng(this.chart.plot, 'Error distribution'));
     card.tools.append(bins, logY, logX, png);
-    card.footer.append(h('span', { class: 'hint' }, 'Drag the threshold handle; drag on the plot to zoom, double-click to zoom out; click a bar to show its images.'));
+    this.hint = h('span', { class: 'hint', id: 'histogram-hint' });
+    card.footer.append(this.hint);
   }
 
   setTheme(theme: ThemeColors): void {
@@ -96,6 +100,7 @@ export class HistogramCard {
     this.chart?.destroy();
     this.chart = undefined;
     this.handle = undefined;
+    this.offScale = undefined;
     if (!this.model.run.scores) return;
     const hist = this.computeHistogram();
     this.hist = hist;
@@ -103,7 +108,8 @@ export class HistogramCard {
     const stepped = uPlot.paths.stepped?.({ align: 1 });
     const options: Omit<uPlot.Options, 'width' | 'height'> = {
       scales: {
-        x: { time: false, distr: this.canLogX() ? 3 : 1 },
+        // Exactly the bins' range: uPlot pads a log axis out to whole decades otherwise.
+        x: { time: false, distr: this.canLogX() ? 3 : 1, range: () => [hist.edges[0], hist.edges[hist.edges.length - 1]] },
         y: this.view.logY ? { distr: 3 } : { range: (_u, _min, max) => [0, Math.max(1, max) * 1.08] },
       },
       axes: themedAxes(t, `anomaly score (${this.model.run.scores.kind})`, 'test images'),
@@ -121,16 +127,65 @@ export class HistogramCard {
     };
     this.chart = new Chart(this.body, options, this.data(hist));
     this.installInteraction(this.chart.plot);
-    this.positionHandle(); // in case uPlot drew before the handle existed
+    this.update(); // uPlot drew once before the handle and the off-scale badges existed
   }
 
   private drawMarkers(u: uPlot): void {
     this.positionHandle(u);
-    const strategies = this.model.strategies;
-    strategies.forEach((s, i) => {
-      drawVerticalLine(u, s.value, this.theme.palette[(i + 2) % this.theme.palette.length], { dash: [4, 3], label: s.strategy, labelRow: i + 1 });
-    });
-    drawVerticalLine(u, this.model.threshold, this.theme.threshold, { width: 2, label: `threshold ${fmtScore(this.model.threshold)}`, labelRow: 0 });
+    const markers = [
+      { value: this.model.threshold, label: `threshold ${fmtScore(this.model.threshold)}`, color: this.theme.threshold, width: 2, dash: undefined as number[] | undefined, offset: 8 },
+      ...this.model.strategies.map((s, i) => ({ value: s.value, label: s.strategy, color: this.theme.palette[(i + 2) % this.theme.palette.length], width: 1, dash: [4, 3], offset: 3 })),
+    ];
+    // Labels stack only where they would touch each other or the handle's grip.
+    const spans = markers.map((m) => markerLabelSpan(u, m.value, m.label, m.offset));
+    const placed = spans.map((s, i) => ({ s, i })).filter((p): p is { s: { left: number; right: number }; i: number } => p.s !== undefined);
+    const gripX = u.valToPos(this.model.threshold, 'x');
+    const rows = assignLabelRows(placed.map((p) => p.s), Number.isFinite(gripX) ? [{ left: gripX - 6, right: gripX + 6 }] : []);
+    const rowOf = new Map(placed.map((p, k) => [p.i, rows[k]]));
+    // The threshold last, on top of the strategy lines.
+    for (let i = markers.length - 1; i >= 0; i--) {
+      const m = markers[i];
+      drawVerticalLine(u, m.value, m.color, { dash: m.dash, width: m.width, label: m.label, labelRow: rowOf.get(i) ?? 0, labelLeft: spans[i]?.left });
+    }
+    this.showOffScale(u, markers);
+  }
+
+  /** Markers beyond the plotted range: a badge at that edge with their values; a click brings them into view. */
+  private showOffScale(u: uPlot, markers: { value: number; label: string }[]): void {
+    if (!this.offScale) return;
+    const [lo, hi] = [u.scales.x.min ?? -Infinity, u.scales.x.max ?? Infinity];
+    const thresholdOff = this.model.threshold < lo ? 'left' : this.model.threshold > hi ? 'right' : undefined;
+    for (const side of ['left', 'right'] as const) {
+      const off = markers.filter((m) => Number.isFinite(m.value) && (side === 'left' ? m.value < lo : m.value > hi));
+      const badge = this.offScale[side];
+      badge.hidden = off.length === 0;
+      const text = off.map((m) => (m.label.startsWith('threshold') ? m.label : `${m.label} ${fmtScore(m.value)}`)).join(' · ');
+      badge.textContent = side === 'left' ? `‹ ${text}` : `${text} ›`;
+      badge.title = `Beyond the plotted scores: click to bring ${off.length === 1 ? 'it' : 'them'} into view`;
+      badge.dataset.values = off.map((m) => m.value).join(',');
+    }
+    this.hint.textContent = thresholdOff
+      ? `The threshold lies ${thresholdOff === 'right' ? 'above every' : 'below every'} plotted score: click the marker at the ${thresholdOff} edge to bring it into view.`
+      : 'Drag the threshold handle; drag on the plot to zoom, double-click to zoom out; click a bar to show its images.';
+  }
+
+  /** Widens the plotted range so these values are inside it (with a little room beyond). */
+  private bringIntoView(values: number[]): void {
+    const s = this.model.sorted;
+    if (!s || values.length === 0) return;
+    let lo = Math.min(this.zoom?.[0] ?? s.min, ...values);
+    let hi = Math.max(this.zoom?.[1] ?? s.max, ...values);
+    if (this.canLogX() && lo <= 0) {
+      this.view.logX = false; // a threshold at or below 0 has no place on a log axis
+      const logX = this.root.querySelector('#hist-log-x') as unknown as { checked: boolean } | null;
+      if (logX) logX.checked = false;
+    }
+    const room = (hi - lo) * 0.03;
+    if (Math.max(...values) >= hi) hi += room;
+    if (Math.min(...values) <= lo) lo = this.canLogX() ? lo * 0.97 : lo - room;
+    this.zoom = [lo, hi];
+    this.rebuild();
+    this.cb.onSettingsChange();
   }
 
   private onSelect(u: uPlot): void {
@@ -169,6 +224,19 @@ export class HistogramCard {
     }, h('div', { class: 'threshold-grip' }));
     over.append(handle);
     this.handle = handle;
+    const badge = (side: 'left' | 'right') => {
+      const b = h('button', { class: `offscale offscale-${side}`, id: `threshold-offscale-${side}`, type: 'button' });
+      b.hidden = true;
+      b.addEventListener('mousedown', (e) => e.stopPropagation());
+      b.addEventListener('dblclick', (e) => e.stopPropagation());
+      b.addEventListener('click', (e) => {
+        e.stopPropagation();
+        this.bringIntoView((b.dataset.values ?? '').split(',').filter(Boolean).map(Number));
+      });
+      over.append(b);
+      return b;
+    };
+    this.offScale = { left: badge('left'), right: badge('right') };
     const valueAt = (clientX: number): number => {
       const x = clientX - over.getBoundingClientRect().left;
       const v = u.posToVal(Math.max(0, Math.min(over.clientWidth, x)), 'x');

@@ -168,6 +168,7 @@ class ResultsApp {
     });
     this.curves = new CurveCards(model, this.theme, exportPng);
     this.samples = new SamplesCard(model, view, { request: (indices) => this.requestImages(indices) }, () => this.saveState());
+    grid.classList.add('results-grid');
     grid.append(this.metrics.root, this.histogram.root, ...this.curves.roots, this.metrics.strategiesRoot, this.samples.root);
 
     model.onThresholdMove((t, p) => {

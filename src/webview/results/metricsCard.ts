@@ -36,6 +36,8 @@ export class MetricsCard {
   private readonly values = new Map<string, HTMLElement>();
   private readonly field: HTMLElement;
   private readonly saved: HTMLElement;
+  private readonly fieldError: HTMLElement;
+  private readonly note: HTMLElement;
   private readonly strategyBody: HTMLElement;
 
   constructor(private readonly model: ResultsModel, private readonly cb: MetricsCallbacks) {
@@ -60,11 +62,27 @@ export class MetricsCard {
     }
 
     this.field = h('vscode-text-field', { id: 'threshold-field', size: 12, title: 'Type a threshold and press Enter' }, 'Threshold');
+    this.fieldError = h('div', { class: 'error', id: 'threshold-error', role: 'alert' });
     const apply = () => {
-      const v = Number(controlValue(this.field));
-      if (Number.isFinite(v)) cb.setThreshold(v);
+      const typed = controlValue(this.field).trim();
+      const v = typed === '' ? NaN : Number(typed);
+      if (Number.isFinite(v)) {
+        // The field shows the threshold rounded: applying what it shows must not move it.
+        if (v !== roundThreshold(this.model.threshold)) cb.setThreshold(v);
+        return;
+      }
+      // Keep the last valid threshold, and show it in the field again.
+      const kept = roundThreshold(this.model.threshold);
+      this.fieldError.textContent = `"${typed}" is not a number (e.g. 0.012 or 1.2e-2): the threshold stays at ${kept}.`;
+      this.field.classList.add('invalid');
+      setControlValue(this.field, String(kept));
     };
     this.field.addEventListener('change', apply);
+    // The error stays until the next edit (the kept value put back in the field also fires change).
+    this.field.addEventListener('input', () => {
+      this.fieldError.textContent = '';
+      this.field.classList.remove('invalid');
+    });
     this.field.addEventListener('keydown', (e) => { if ((e as KeyboardEvent).key === 'Enter') apply(); });
     const use = h('vscode-button', { id: 'use-threshold', title: 'Write this threshold into the experiment file (strategy: manual)' }, 'Use this threshold');
     use.addEventListener('click', () => cb.useThreshold(roundThreshold(this.model.threshold)));
@@ -72,20 +90,23 @@ export class MetricsCard {
     const reset = h('vscode-button', { appearance: 'secondary', id: 'reset-threshold', title: 'Back to the threshold the run chose' }, `Reset to ${model.run.summary?.chosen ?? 'chosen'}`);
     reset.addEventListener('click', () => chosen !== undefined && cb.setThreshold(chosen));
     this.saved = h('div', { class: 'hint', id: 'threshold-saved' });
+    this.note = h('div', { class: 'threshold-note', id: 'threshold-note', role: 'status' });
     if (!model.run.experimentPath) use.setAttribute('disabled', '');
 
     this.root = h('section', { class: 'card', id: 'metrics-card' },
       h('header', { class: 'card-header' }, h('h3', { class: 'card-title' }, 'At this threshold')),
       h('div', { class: 'threshold-row' }, this.field, use, reset),
+      this.fieldError,
       this.saved,
-      h('div', { class: 'metrics-row' }, matrix, list));
+      this.note,
+      h('div', { class: 'metrics-row' }, h('div', { class: 'table-scroll' }, matrix), list));
 
     this.strategyBody = h('tbody', {});
     this.strategiesRoot = h('section', { class: 'card', id: 'strategies-card' },
       h('header', { class: 'card-header' }, h('h3', { class: 'card-title' }, 'Threshold strategies')),
-      h('table', { class: 'strategies', id: 'strategies' },
+      h('div', { class: 'table-scroll' }, h('table', { class: 'strategies', id: 'strategies' },
         h('thead', {}, h('tr', {}, ...['strategy', 'threshold', 'precision', 'recall', 'F1', 'FPR', 'flagged', 'labels used', ''].map((c) => h('th', { scope: 'col' }, c)))),
-        this.strategyBody));
+        this.strategyBody)));
     this.renderStrategies();
   }
 
@@ -117,6 +138,16 @@ export class MetricsCard {
     for (const c of ['tp', 'tn', 'fp', 'fn'] as const) setText(this.cells.get(c) as HTMLElement, fmtCount(p[c]));
     for (const m of METRICS) setText(this.values.get(m.key) as HTMLElement, fmtRate(p[m.key]));
     if (document.activeElement !== this.field) setControlValue(this.field, String(roundThreshold(threshold)));
+    setText(this.note, this.edgeNote(p));
+  }
+
+  /** Plain words for the two ends of the scale, where the metrics alone read as a broken model. */
+  private edgeNote(p: OperatingPoint): string {
+    const s = this.model.sorted;
+    if (!s || s.count === 0) return '';
+    if (p.tp + p.fp === 0) return `No test image reaches this threshold (the highest test score is ${fmtScore(s.max)}), so nothing is flagged: precision, recall and F1 are 0.`;
+    if (p.tn + p.fn === 0) return `Every test image reaches this threshold (the lowest test score is ${fmtScore(s.min)}), so every image is flagged as an anomaly.`;
+    return '';
   }
 
   showSaved(value: number, file: string): void {

@@ -59,6 +59,9 @@ export class SamplesCard {
     (this.mode as unknown as { value: string }).value = 'selection';
     this.onSettingsChange();
     void this.refresh();
+    // The grid is far below what was clicked: bring it into view so the click visibly did something.
+    const smooth = !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+    this.root.scrollIntoView({ behavior: smooth ? 'smooth' : 'auto', block: 'start' });
   }
 
   /** Threshold settled: only the threshold-dependent modes change. */

@@ -111,8 +111,23 @@ export function chartPngBase64(u: uPlot, title: string, theme: ThemeColors): str
   return out.toDataURL('image/png').replace(/^data:image\/png;base64,/, '');
 }
 
+export const MARKER_LABEL_FONT = 10;
+
+/** Where a marker label goes (CSS px from the plot's left): right of the line, or left of it near the right edge. */
+export function markerLabelSpan(u: uPlot, value: number, label: string, offset = 3): { left: number; right: number } | undefined {
+  const x = u.valToPos(value, 'x');
+  const plotWidth = u.bbox.width / (u.ctx.canvas.width / Math.max(1, u.width));
+  if (!Number.isFinite(x) || x < -0.5 || x > plotWidth + 0.5) return undefined;
+  u.ctx.save();
+  u.ctx.font = `${MARKER_LABEL_FONT}px sans-serif`;
+  const w = u.ctx.measureText(label).width;
+  u.ctx.restore();
+  const left = x + offset + w > plotWidth ? x - offset - w : x + offset;
+  return { left, right: left + w };
+}
+
 /** Draws a vertical line across the plotting area at x value `value` (inside a draw hook). */
-export function drawVerticalLine(u: uPlot, value: number, color: string, opts: { dash?: number[]; width?: number; label?: string; labelRow?: number } = {}): void {
+export function drawVerticalLine(u: uPlot, value: number, color: string, opts: { dash?: number[]; width?: number; label?: string; labelRow?: number; labelLeft?: number } = {}): void {
   const x = u.valToPos(value, 'x', true);
   const { left, top, width, height } = u.bbox;
   if (!Number.isFinite(x) || x < left - 0.5 || x > left + width + 0.5) return;
@@ -132,7 +147,7 @@ export function drawVerticalLine(u: uPlot, value: number, color: string, opts: {
     ctx.font = `${Math.round(10 * dpr)}px sans-serif`;
     ctx.textBaseline = 'top';
     const textWidth = ctx.measureText(opts.label).width;
-    const tx = x + 3 * dpr + textWidth > left + width ? x - 3 * dpr - textWidth : x + 3 * dpr;
+    const tx = opts.labelLeft !== undefined ? left + opts.labelLeft * dpr : x + 3 * dpr + textWidth > left + width ? x - 3 * dpr - textWidth : x + 3 * dpr;
     ctx.fillText(opts.label, tx, top + 2 * dpr + (opts.labelRow ?? 0) * 12 * dpr);
   }
   ctx.restore();

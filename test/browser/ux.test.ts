@@ -1,0 +1,199 @@
+// Browser tests of the paths users fell off (issue 12): an off-scale threshold, typed input that
+// is not a number, feedback for clicks far from the sample grid, layouts from a 352 px webview
+// to 2,560 px. Screenshots of the fixed states go to test-results/browser/.
+//   npx mocha --no-config --extension ts --node-option import=tsx --timeout 120000 test/browser/ux.test.ts
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { confusionAt } from '../../src/core/metrics';
+import { readScores } from '../../src/core/runFolder';
+import { buildWebviewBundles, openPanel, OpenPanel, PanelServer, ROOT, startPanelServer, waitRendered } from './harness';
+import { FIXTURE_DIR, writeRunFixture } from './makeFixture';
+import { Browser, launchChromium, missingPrerequisite, Page } from './playwright';
+
+const SHOTS = path.join(ROOT, 'test-results', 'browser');
+
+async function shot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+async function handleState(page: Page): Promise<{ visible: boolean; value: number }> {
+  return page.evaluate(() => {
+    const handle = document.getElementById('threshold-handle');
+    return { visible: !!handle && getComputedStyle(handle).display !== 'none', value: Number(handle?.getAttribute('aria-valuenow')) };
+  });
+}
+
+const text = (page: Page, id: string) => page.evaluate((i) => document.getElementById(i)?.textContent ?? '', id);
+
+async function typeThreshold(page: Page, value: string): Promise<void> {
+  await page.fill('#threshold-field input', value);
+  await page.keyboard.press('Enter');
+}
+
+const missing = missingPrerequisite();
+
+(missing ? describe.skip : describe)('panel webviews: paths users fell off', function () {
+  this.timeout(120_000);
+  let browser: Browser;
+  let server: PanelServer;
+  let tmp: string;
+  const fixture = readScores(FIXTURE_DIR);
+  const maxScore = Math.max(...fixture.scores);
+
+  before(async () => {
+    if (!fs.existsSync(path.join(FIXTURE_DIR, 'summary.json'))) writeRunFixture(FIXTURE_DIR, { count: 500 });
+    await buildWebviewBundles();
+    server = await startPanelServer();
+    browser = await launchChromium();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-browser-ux-'));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  function assertClean(panel: OpenPanel): void {
+    assert.deepEqual(panel.cspViolations, [], 'no Content Security Policy violations');
+    assert.deepEqual(panel.errors, [], 'no page errors');
+  }
+
+  describe('results panel', () => {
+    let panel: OpenPanel;
+    before(async () => {
+      panel = await openPanel(browser, server, 'results', [FIXTURE_DIR], { viewport: { width: 1400, height: 800 } });
+      await waitRendered(panel.page);
+    });
+
+    it('a threshold above every score: an off-scale marker with its value, plain words, and a way back into view', async () => {
+      const threshold = Number((maxScore * 3).toPrecision(4));
+      await typeThreshold(panel.page, String(threshold));
+      await panel.page.waitForFunction(() => !(document.getElementById('threshold-offscale-right') as HTMLElement | null)?.hidden);
+      assert.equal((await handleState(panel.page)).visible, false, 'the handle is off the plot');
+      const badge = await text(panel.page, 'threshold-offscale-right');
+      assert.match(badge, new RegExp(`threshold ${String(threshold).replace('.', '\\.')}`), `the badge names the threshold: ${badge}`);
+      assert.equal(confusionAt(fixture.scores, fixture.labels, threshold).tp + confusionAt(fixture.scores, fixture.labels, threshold).fp, 0);
+      assert.match(await text(panel.page, 'threshold-note'), /No test image reaches this threshold/);
+      assert.doesNotMatch(await text(panel.page, 'histogram-hint'), /Drag the threshold handle/);
+      await shot(panel.page, 'threshold-off-scale');
+
+      await panel.page.click('#threshold-offscale-right');
+      await panel.page.waitForFunction(() => (document.getElementById('threshold-offscale-right') as HTMLElement | null)?.hidden === true);
+      const after = await handleState(panel.page);
+      assert.equal(after.visible, true, 'the handle is back on the plot');
+      assert.equal(after.value, threshold, 'at the same threshold');
+      await shot(panel.page, 'threshold-brought-into-view');
+      // Back to the chosen threshold: inside the range, no note.
+      await panel.page.click('#reset-threshold');
+      assert.equal(await text(panel.page, 'threshold-note'), '');
+      assertClean(panel);
+    });
+
+    it('a typed threshold that is not a number: an error, and the last valid value shown again', async () => {
+      const before = await handleState(panel.page);
+      await typeThreshold(panel.page, 'abc');
+      const error = await text(panel.page, 'threshold-error');
+      assert.match(error, /"abc" is not a number/);
+      const field = await panel.page.evaluate(() => (document.getElementById('threshold-field') as unknown as { value: string }).value);
+      assert.equal(Number(field), Number(before.value.toPrecision(6)), 'the field shows the kept threshold');
+      assert.ok(error.includes(field), 'the message names the kept value');
+      assert.equal((await handleState(panel.page)).value, before.value, 'the threshold did not move');
+      await shot(panel.page, 'threshold-typed-not-a-number');
+      await typeThreshold(panel.page, String(before.value));
+      assert.equal(await text(panel.page, 'threshold-error'), '', 'a valid value clears the error');
+    });
+
+    it('clicking a confusion cell brings the sample grid into view', async () => {
+      await panel.page.evaluate(() => window.scrollTo(0, 0));
+      const inView = () => panel.page.evaluate(() => {
+        const r = document.getElementById('samples-card')?.getBoundingClientRect();
+        return !!r && r.top >= -1 && r.top < window.innerHeight - 100;
+      });
+      assert.equal(await inView(), false, 'the grid starts below the fold');
+      await panel.page.click('#cell-fp');
+      await panel.page.waitForFunction(() => {
+        const r = document.getElementById('samples-card')?.getBoundingClientRect();
+        return !!r && r.top >= -1 && r.top < window.innerHeight - 100;
+      }, undefined, { timeout: 5000 });
+      assert.match(await text(panel.page, 'samples-status'), /FP at threshold/);
+    });
+  });
+
+  describe('layout', () => {
+    /** Elements whose content is wider than they are (cut off), and the page's horizontal overflow. */
+    const overflow = (page: Page) => page.evaluate(() => {
+      const cut: string[] = [];
+      for (const el of Array.from(document.querySelectorAll<HTMLElement>('.card, .card table, .card-tools, .threshold-row, .metrics-row, .sample-group'))) {
+        if (el.parentElement?.closest('.table-scroll')) continue; // scrolls inside its card: no column is cut
+        const r = el.getBoundingClientRect();
+        const parent = el.closest('.card')?.getBoundingClientRect();
+        if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== 'auto') cut.push(`${el.id || el.className} scroll ${el.scrollWidth} > ${el.clientWidth}`);
+        if (parent && r.right > parent.right + 1) cut.push(`${el.id || el.className} ends at ${Math.round(r.right)} past its card at ${Math.round(parent.right)}`);
+      }
+      return { page: document.documentElement.scrollWidth - document.documentElement.clientWidth, cut };
+    });
+    /** Per row of cards: the fraction of the grid's width the row's cards cover (gaps count as covered). */
+    const rowFill = (page: Page) => page.evaluate(() => {
+      const grid = document.querySelector('main.grid')?.getBoundingClientRect();
+      const rows = new Map<number, { left: number; right: number }>();
+      for (const card of Array.from(document.querySelectorAll<HTMLElement>('main.grid > .card'))) {
+        const r = card.getBoundingClientRect();
+        const top = Math.round(r.top);
+        const row = rows.get(top) ?? { left: Infinity, right: -Infinity };
+        rows.set(top, { left: Math.min(row.left, r.left), right: Math.max(row.right, r.right) });
+      }
+      return grid ? [...rows.values()].map((r) => (r.right - r.left) / grid.width) : [];
+    });
+
+    for (const width of [352, 600, 1600, 2560]) {
+      it(`results panel at ${width} px: nothing runs past the window or its card`, async () => {
+        const panel = await openPanel(browser, server, 'results', [FIXTURE_DIR], { viewport: { width, height: 900 } });
+        await waitRendered(panel.page);
+        await panel.page.waitForFunction(() => document.getElementById('sample-grid')?.dataset.state === 'ready');
+        const o = await overflow(panel.page);
+        await shot(panel.page, `results-${width}px`);
+        assert.equal(o.page, 0, 'no horizontal scrolling of the page');
+        assert.deepEqual(o.cut, []);
+        // Charts fill their cards.
+        const fill = await panel.page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('.chart-body')).map((b) => {
+          const canvas = b.querySelector('.uplot canvas')?.getBoundingClientRect();
+          return { id: b.id, ratio: canvas ? canvas.width / b.getBoundingClientRect().width : 0 };
+        }));
+        for (const f of fill) assert.ok(f.ratio > 0.9, `${f.id} fills its card (${f.ratio.toFixed(2)})`);
+        for (const f of await rowFill(panel.page)) assert.ok(f > 0.98, `every row of cards spans the panel (${f.toFixed(2)})`);
+        assertClean(panel);
+        await panel.page.close();
+      });
+    }
+
+    for (const width of [352, 1600]) {
+      it(`compare panel at ${width} px: the table keeps every column, charts fill their cards`, async () => {
+        const second = writeRunFixture(path.join(tmp, `second-${width}`), { count: 300, seed: 11, runId: '20260102-090000-b2c3' });
+        const panel = await openPanel(browser, server, 'compare', [FIXTURE_DIR, second], { viewport: { width, height: 900 } });
+        await waitRendered(panel.page);
+        const o = await overflow(panel.page);
+        await shot(panel.page, `compare-${width}px`);
+        assert.equal(o.page, 0, 'no horizontal scrolling of the page');
+        assert.deepEqual(o.cut, []);
+        const fill = await panel.page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('.chart-body')).map((b) => {
+          const canvas = b.querySelector('.uplot canvas')?.getBoundingClientRect();
+          return { id: b.id, ratio: canvas ? canvas.width / b.getBoundingClientRect().width : 1 };
+        }));
+        for (const f of fill) assert.ok(f.ratio > 0.9, `${f.id} fills its card (${f.ratio.toFixed(2)})`);
+        for (const f of await rowFill(panel.page)) assert.ok(f > 0.98, `every row of cards spans the panel (${f.toFixed(2)})`);
+        assertClean(panel);
+        await panel.page.close();
+      });
+    }
+  });
+});
+
+if (missing) {
+  describe('panel webviews: paths users fell off', () => {
+    it(`skipped: ${missing}`, () => undefined);
+  });
+}
