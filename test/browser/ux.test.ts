@@ -107,6 +107,26 @@ const missing = missingPrerequisite();
       assert.equal(await text(panel.page, 'threshold-error'), '', 'a valid value clears the error');
     });
 
+    it('log x starts at the smallest score, not at the decade below it', async () => {
+      // Bars in the plot's leftmost 3%: the normal histogram (blue fill) reaches the left edge.
+      const leftInk = () => panel.page.evaluate(() => {
+        const canvas = document.querySelector('#histogram .uplot canvas') as HTMLCanvasElement;
+        const over = document.querySelector('#histogram .u-over') as HTMLElement;
+        const c = canvas.getBoundingClientRect();
+        const o = over.getBoundingClientRect();
+        const d = canvas.getContext('2d')?.getImageData(Math.round(o.left - c.left) + 1, Math.round(o.top - c.top), Math.max(2, Math.round(o.width * 0.03)), Math.round(o.height)).data ?? new Uint8ClampedArray();
+        let blue = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 2] > d[i] + 40) blue++;
+        return blue;
+      });
+      await panel.page.click('#hist-log-x');
+      await panel.page.waitForFunction(() => true);
+      const ink = await leftInk();
+      await shot(panel.page, 'histogram-log-x');
+      await panel.page.click('#hist-log-x');
+      assert.ok(ink > 20, `the first bars sit at the left edge (${ink} blue pixels)`);
+    });
+
     it('clicking a confusion cell brings the sample grid into view', async () => {
       await panel.page.evaluate(() => window.scrollTo(0, 0));
       const inView = () => panel.page.evaluate(() => {
