@@ -136,6 +136,8 @@ export type HostToResultsWebview =
   | { type: 'progress'; state: RunState; stale: boolean; error?: string; metrics: EpochMetrics[] }
   | { type: 'images'; requestId: number; width: number; height: number; images: PanelTestImage[]; error?: string }
   | { type: 'thresholdSaved'; value: number; experimentPath: string }
+  /** The run folder is gone (deleted): the panel keeps what it shows but says so, and exports stop. */
+  | { type: 'runRemoved'; runDir: string }
   | { type: 'notice'; level: 'info' | 'error'; message: string };
 
 export type ResultsWebviewToHost =
@@ -146,9 +148,12 @@ export type ResultsWebviewToHost =
   | { type: 'saveFile'; file: PanelExportFile };
 
 export type HostToCompareWebview =
-  | { type: 'init'; runs: PanelRunData[] }
+  /** `missing`: run folders of this comparison that no longer exist. */
+  | { type: 'init'; runs: PanelRunData[]; missing?: string[] }
   /** One run changed (epochs arrived, or it completed and now has scores). */
   | { type: 'runUpdated'; run: PanelRunData }
+  /** A run's folder is gone: the panel drops it and says so. */
+  | { type: 'runRemoved'; runDir: string }
   | { type: 'notice'; level: 'info' | 'error'; message: string };
 
 export type CompareWebviewToHost =

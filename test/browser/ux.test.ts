@@ -143,6 +143,40 @@ const missing = missingPrerequisite();
     });
   });
 
+  it('a deleted run: the Results panel says so, and offers no exports or writes', async () => {
+    const panel = await openPanel(browser, server, 'results', [FIXTURE_DIR]);
+    await waitRendered(panel.page);
+    assert.equal(await text(panel.page, 'run-state'), 'completed');
+    assert.ok(await panel.page.evaluate(() => document.getElementById('export-scores') !== null));
+    await panel.post({ type: 'runRemoved', runDir: FIXTURE_DIR });
+    await panel.page.waitForFunction(() => document.getElementById('run-state')?.textContent === 'deleted');
+    assert.match(await text(panel.page, 'notice'), /folder was deleted/);
+    assert.equal(await panel.page.evaluate(() => document.getElementById('export-scores')), null, 'no Scores CSV of a run that is gone');
+    assert.equal(await panel.page.evaluate(() => document.getElementById('use-threshold')?.hasAttribute('disabled')), true);
+    await shot(panel.page, 'results-run-deleted');
+    assertClean(panel);
+    await panel.page.close();
+  });
+
+  it('a deleted run: the Compare panel drops it, counts true and names it', async () => {
+    const second = writeRunFixture(path.join(tmp, 'second-deleted'), { count: 300, seed: 11, runId: '20260102-090000-b2c3' });
+    const third = writeRunFixture(path.join(tmp, 'third-deleted'), { count: 300, seed: 12, runId: '20260103-090000-d4e5' });
+    const panel = await openPanel(browser, server, 'compare', [FIXTURE_DIR, second, third]);
+    await waitRendered(panel.page);
+    const rows = () => panel.page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('#compare-table tbody tr')).map((tr) => tr.dataset.run));
+    assert.equal((await rows()).length, 3);
+    await panel.post({ type: 'runRemoved', runDir: third });
+    await panel.page.waitForFunction(() => document.querySelectorAll('#compare-table tbody tr').length === 2);
+    assert.deepEqual((await rows()).sort(), [FIXTURE_DIR, second].sort());
+    assert.equal(await text(panel.page, 'compare-title'), 'Comparing 2 runs');
+    assert.match(await text(panel.page, 'notice'), new RegExp(`no longer exists \\(deleted\\): ${third.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const saved = await panel.page.evaluate(() => JSON.parse(sessionStorage.getItem('aelab-state') ?? '{}') as { runDirs?: string[] });
+    assert.deepEqual(saved.runDirs?.sort(), [FIXTURE_DIR, second].sort(), 'a reload restores only the runs that exist');
+    await shot(panel.page, 'compare-run-deleted');
+    assertClean(panel);
+    await panel.page.close();
+  });
+
   describe('layout', () => {
     /** Elements whose content is wider than they are (cut off), and the page's horizontal overflow. */
     const overflow = (page: Page) => page.evaluate(() => {

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { assertNever } from '../../core/protocol';
 import type { CompareWebviewToHost, HostToCompareWebview, PanelRunData } from '../../core/protocol';
+import { compareTitle, runFolderExists } from '../model/panelRunChange';
 import { loadPanelRun } from './panelData';
 import { saveExportWithNotice } from './panelFiles';
 import { WebviewPanelController, webviewOptions } from './webviewPanelController';
@@ -24,7 +25,7 @@ export class ComparePanel extends WebviewPanelController<HostToCompareWebview, C
       existing.panel.reveal();
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, `Compare ${runDirs.length} runs`, vscode.ViewColumn.Active, webviewOptions(deps));
+    const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, compareTitle(runDirs), vscode.ViewColumn.Active, webviewOptions(deps));
     return new ComparePanel(deps, panel, runDirs, openRun);
   }
 
@@ -34,6 +35,8 @@ export class ComparePanel extends WebviewPanelController<HostToCompareWebview, C
   }
 
   private ready = false;
+  /** Run folders found deleted (told to the webview once). */
+  private readonly removed = new Set<string>();
 
   describe(): { kind: 'compare'; runDirs: string[]; ready: boolean; imagesServed: number } {
     return { kind: 'compare', runDirs: [...this.runDirs], ready: this.ready, imagesServed: 0 };
@@ -42,6 +45,7 @@ export class ComparePanel extends WebviewPanelController<HostToCompareWebview, C
 
   private constructor(deps: ResultsPanelDeps, panel: vscode.WebviewPanel, readonly runDirs: readonly string[], private readonly openRun: (runDir: string) => void) {
     super(deps, panel, 'compare', panel.title);
+    panel.title = compareTitle(runDirs);
     this.key = keyOf(runDirs);
     ComparePanel.open.set(this.key, this);
     this._register({ dispose: () => { if (ComparePanel.open.get(this.key) === this) ComparePanel.open.delete(this.key); } });
@@ -61,17 +65,31 @@ export class ComparePanel extends WebviewPanelController<HostToCompareWebview, C
   }
 
   private refresh(dir: string): void {
-    if (!this.ready) return;
+    if (!this.ready || this.removed.has(dir)) return;
+    if (!runFolderExists(dir)) {
+      this.removed.add(dir);
+      this.retitle();
+      this.post({ type: 'runRemoved', runDir: dir });
+      return;
+    }
     const run = this.load(dir);
     if (run) this.post({ type: 'runUpdated', run });
+  }
+
+  /** The tab names the runs it still shows. */
+  private retitle(): void {
+    const present = this.runDirs.filter((d) => !this.removed.has(d));
+    this.panel.title = present.length > 0 ? compareTitle(present) : 'Compare: no runs left';
   }
 
   protected async onMessage(message: CompareWebviewToHost): Promise<void> {
     switch (message.type) {
       case 'ready': {
         this.ready = true;
-        const runs = this.runDirs.map((d) => this.load(d)).filter((r): r is PanelRunData => r !== undefined);
-        this.post({ type: 'init', runs });
+        for (const d of this.runDirs) if (!runFolderExists(d)) this.removed.add(d);
+        this.retitle();
+        const runs = this.runDirs.filter((d) => !this.removed.has(d)).map((d) => this.load(d)).filter((r): r is PanelRunData => r !== undefined);
+        this.post({ type: 'init', runs, missing: [...this.removed] });
         return;
       }
       case 'openRun':

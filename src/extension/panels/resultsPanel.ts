@@ -1,4 +1,5 @@
-// The Results panel controller: one webview per run folder. It answers the webview's `ready`
+// The Results panel controller: one webview per run folder; the last one opened is a preview that
+// the next run opened takes over unless the user pinned its tab (no pile of tabs). It answers the webview's `ready`
 // with the run (scores included once the run has them), serves test images on request, follows
 // a training run live (epochs as they arrive, everything else when it completes), writes
 // "Use this threshold" into the experiment file and saves exports.
@@ -7,11 +8,12 @@ import * as vscode from 'vscode';
 import { assertNever } from '../../core/protocol';
 import type { HostToResultsWebview, ResultsWebviewToHost } from '../../core/protocol';
 import { readRun } from '../../core/runFolder';
-import type { RunState } from '../../core/runFormat';
 import type { RunManager } from '../runManager';
 import { imageSourceOf, loadPanelRun, loadTestImages } from './panelData';
 import { saveExportWithNotice } from './panelFiles';
 import { PanelDeps, WebviewPanelController, webviewOptions } from './webviewPanelController';
+import { nextPanelUpdate, runFolderExists, SentRun } from '../model/panelRunChange';
+import { isPanelTabPinned, TabInfo } from '../model/panelTabs';
 import { RunWatcher } from './runWatcher';
 import { writeManualThreshold } from './useThreshold';
 import { recordManualThreshold } from '../../core/runFolder';
@@ -27,18 +29,37 @@ function titleOf(runDir: string): string {
   return `Results: ${path.basename(path.dirname(runDir))} / ${path.basename(runDir)}`;
 }
 
+/** The open editor tabs, as the vscode-free pin check needs them. */
+function openTabs(): TabInfo[] {
+  return vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => ({
+    label: t.label,
+    isPinned: t.isPinned,
+    viewType: t.input instanceof vscode.TabInputWebview ? t.input.viewType : undefined,
+  }));
+}
+
 export class ResultsPanel extends WebviewPanelController<HostToResultsWebview, ResultsWebviewToHost> {
   private static readonly open = new Map<string, ResultsPanel>();
+  /** The panel the next run opened may take over (VS Code's preview tab, for webviews). */
+  private static preview: ResultsPanel | undefined;
 
-  /** Shows the panel of a run, creating it or bringing an open one to the front. */
+  /** Shows the panel of a run: an open one to the front, else the unpinned preview panel retargeted, else a new one. */
   static show(deps: ResultsPanelDeps, runDir: string): ResultsPanel {
     const existing = ResultsPanel.open.get(runDir);
     if (existing) {
       existing.panel.reveal();
       return existing;
     }
+    const preview = ResultsPanel.preview;
+    if (preview && !preview.isDisposed && !isPanelTabPinned(openTabs(), RESULTS_VIEW_TYPE, preview.panel.title)) {
+      preview.retarget(runDir);
+      preview.panel.reveal();
+      return preview;
+    }
     const panel = vscode.window.createWebviewPanel(RESULTS_VIEW_TYPE, titleOf(runDir), vscode.ViewColumn.Active, webviewOptions(deps));
-    return new ResultsPanel(deps, panel, runDir);
+    const created = new ResultsPanel(deps, panel, runDir);
+    ResultsPanel.preview = created;
+    return created;
   }
 
   /** Takes over a panel VS Code restored after a reload (the serializer). */
@@ -60,48 +81,88 @@ export class ResultsPanel extends WebviewPanelController<HostToResultsWebview, R
   describe(): { kind: 'results'; runDirs: string[]; ready: boolean; imagesServed: number } {
     return { kind: 'results', runDirs: [this.runDir], ready: this.ready, imagesServed: this.imagesServed };
   }
-  private sentState: RunState | undefined;
-  private sentEpochs = 0;
-  private sentScores = false;
+  private sent: SentRun = { epochs: 0, scores: false, removed: false };
+  private watcher: RunWatcher;
 
-  private constructor(private readonly deps: ResultsPanelDeps, panel: vscode.WebviewPanel, readonly runDir: string) {
-    super(deps, panel, 'results', titleOf(runDir));
+  private constructor(private readonly deps: ResultsPanelDeps, panel: vscode.WebviewPanel, private _runDir: string) {
+    super(deps, panel, 'results', titleOf(_runDir));
+    ResultsPanel.open.set(_runDir, this);
+    this._register({
+      dispose: () => {
+        if (ResultsPanel.open.get(this.runDir) === this) ResultsPanel.open.delete(this.runDir);
+        if (ResultsPanel.preview === this) ResultsPanel.preview = undefined;
+        this.watcher.dispose();
+      },
+    });
+    this.watcher = this.watch();
+  }
+
+  get runDir(): string {
+    return this._runDir;
+  }
+
+  private get title(): string {
+    return titleOf(this.runDir);
+  }
+
+  private watch(): RunWatcher {
+    const watcher = new RunWatcher(this.runDir, this.deps.manager);
+    watcher.onDidChange(() => this.refresh());
+    return watcher;
+  }
+
+  /** The preview panel shows another run: same tab, new run folder, new title. */
+  private retarget(runDir: string): void {
+    if (ResultsPanel.open.get(this.runDir) === this) ResultsPanel.open.delete(this.runDir);
+    this.watcher.dispose();
+    this._runDir = runDir;
     ResultsPanel.open.set(runDir, this);
-    this._register({ dispose: () => { if (ResultsPanel.open.get(runDir) === this) ResultsPanel.open.delete(runDir); } });
-    const watcher = this._register(new RunWatcher(runDir, deps.manager));
-    this._register(watcher.onDidChange(() => this.refresh()));
+    this.watcher = this.watch();
+    this.panel.title = this.title;
+    this.sent = { epochs: 0, scores: false, removed: false };
+    if (this.ready) this.sendInit(); // else the webview's `ready` will ask
   }
 
   private sendInit(): void {
     try {
+      if (!runFolderExists(this.runDir)) {
+        this.sent.removed = true;
+        this.post({ type: 'runRemoved', runDir: this.runDir });
+        return;
+      }
       const run = loadPanelRun(this.runDir);
-      this.sentState = run.state;
-      this.sentEpochs = run.metrics.length;
-      this.sentScores = run.scores !== undefined;
+      this.sent = { state: run.state, epochs: run.metrics.length, scores: run.scores !== undefined, removed: false };
       this.post({ type: 'init', run, images: imageSourceOf(this.runDir) });
     } catch (err) {
       this.post({ type: 'notice', level: 'error', message: `Cannot read ${this.runDir}: ${(err as Error).message}` });
     }
   }
 
-  /** The run folder changed: new epochs go as `progress`; a run that now has scores is sent whole. */
+  /** The run folder changed: new epochs go as `progress`; a run that now has scores is sent whole; a deleted one says so. */
   private refresh(): void {
     if (!this.ready || this.isDisposed) return;
-    let run;
-    try {
-      run = readRun(this.runDir);
-    } catch {
-      return; // deleted or half-written: the next change will tell
-    }
-    const completed = run.status.state === 'completed' && run.summary !== undefined;
-    if (completed && !this.sentScores) {
-      this.sendInit();
-      return;
-    }
-    if (run.status.state !== this.sentState || run.metrics.length !== this.sentEpochs) {
-      this.sentState = run.status.state;
-      this.sentEpochs = run.metrics.length;
-      this.post({ type: 'progress', state: run.status.state, stale: run.stale, error: run.status.error, metrics: run.metrics });
+    const update = nextPanelUpdate(this.runDir, this.sent);
+    switch (update.kind) {
+      case 'none':
+        return;
+      case 'removed':
+        this.sent.removed = true;
+        this.panel.title = `${this.title} (deleted)`;
+        this.post({ type: 'runRemoved', runDir: this.runDir });
+        return;
+      case 'init':
+        this.panel.title = this.title;
+        this.sendInit();
+        return;
+      case 'progress': {
+        const run = update.run;
+        this.sent.state = run.status.state;
+        this.sent.epochs = run.metrics.length;
+        this.post({ type: 'progress', state: run.status.state, stale: run.stale, error: run.status.error, metrics: run.metrics });
+        return;
+      }
+      default:
+        assertNever(update);
     }
   }
 
@@ -121,6 +182,7 @@ export class ResultsPanel extends WebviewPanelController<HostToResultsWebview, R
         }
         return;
       case 'useThreshold':
+        if (this.sent.removed) return;
         await this.useThreshold(message.value);
         return;
       case 'saveFile': {

@@ -1,6 +1,7 @@
-// Tells a panel when its run folder changed: from the run manager's events for runs this window
+// Tells a panel when its run folder changed (or was deleted): from the run manager's events for runs this window
 // trains (immediate) and from a file watcher for runs written by anyone else (the CLI, another
 // window). Changes are coalesced: a training run reports every batch.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { RUN_FILES } from '../../core/runFormat';
 import { Disposable } from '../lifecycle';
@@ -20,6 +21,13 @@ export class RunWatcher extends Disposable {
     ));
     this._register(watcher.onDidChange(() => this.schedule()));
     this._register(watcher.onDidCreate(() => this.schedule()));
+    this._register(watcher.onDidDelete(() => this.schedule()));
+    // Deleting the folder itself may report only the folder, not the files in it.
+    const folder = this._register(vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(runDir)), path.basename(runDir)),
+    ));
+    this._register(folder.onDidDelete(() => this.schedule()));
+    this._register(folder.onDidCreate(() => this.schedule()));
     this._register(manager.onDidChangeRuns((run) => {
       if (!run || run.runDir === runDir) this.schedule();
     }));

@@ -44,6 +44,8 @@ class CompareApp {
   private view: CompareViewState | undefined;
   private theme: ThemeColors = readTheme();
   private charts: Chart[] = [];
+  /** Run folders of this comparison that were deleted (said in the header, not drawn). */
+  private missing: string[] = [];
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -58,6 +60,7 @@ class CompareApp {
   private onMessage(message: HostToCompareWebview): void {
     switch (message.type) {
       case 'init':
+        this.missing = message.missing ?? [];
         this.runs = message.runs;
         this.sorted = this.runs.map((r) => (r.scores ? new SortedScores(r.scores.values, r.scores.labels) : undefined));
         this.render();
@@ -67,6 +70,15 @@ class CompareApp {
         if (i < 0) return;
         this.runs[i] = message.run;
         this.sorted[i] = message.run.scores ? new SortedScores(message.run.scores.values, message.run.scores.labels) : undefined;
+        this.render();
+        return;
+      }
+      case 'runRemoved': {
+        const i = this.runs.findIndex((r) => r.runDir === message.runDir);
+        if (i < 0) return;
+        this.runs.splice(i, 1);
+        this.sorted.splice(i, 1);
+        this.missing.push(message.runDir);
         this.render();
         return;
       }
@@ -102,8 +114,12 @@ class CompareApp {
     const labels = runLabels(this.runs);
     const rows: Row[] = this.runs.map((run, i) => ({ run, label: labels[i], color: this.theme.palette[i % this.theme.palette.length], f1: f1At(run, view.f1, this.sorted[i]) }));
 
-    const header = h('header', { class: 'run-header' }, h('div', { class: 'run-title' }, h('h2', {}, `Comparing ${this.runs.length} runs`)));
+    const header = h('header', { class: 'run-header' }, h('div', { class: 'run-title' }, h('h2', { id: 'compare-title' }, `Comparing ${this.runs.length} run${this.runs.length === 1 ? '' : 's'}`)));
     const notice = h('div', { class: 'notice', id: 'notice', role: 'status' });
+    if (this.missing.length > 0) {
+      notice.className = 'notice error';
+      notice.textContent = `${this.missing.length === 1 ? 'A run' : `${this.missing.length} runs`} of this comparison no longer exist${this.missing.length === 1 ? 's' : ''} (deleted): ${this.missing.join(', ')}.`;
+    }
     const grid = h('main', { class: 'grid compare-grid' });
     this.root.replaceChildren(header, notice, grid);
     grid.append(this.table(rows, view));

@@ -44,6 +44,8 @@ class ResultsApp {
   private metrics: MetricsCard | undefined;
   private samples: SamplesCard | undefined;
   private header: HTMLElement | undefined;
+  /** The run folder was deleted: show what was loaded, say so, offer no exports or writes. */
+  private removedDir: string | undefined;
   private nextRequest = 1;
   private readonly pending = new Map<number, PendingImages>();
 
@@ -62,7 +64,15 @@ class ResultsApp {
   private onMessage(message: HostToResultsWebview): void {
     switch (message.type) {
       case 'init':
+        this.removedDir = undefined;
         this.render(message.run, message.images);
+        return;
+      case 'runRemoved':
+        this.removedDir = message.runDir;
+        this.renderHeader();
+        this.notice(`This run's folder was deleted (${message.runDir}). The panel still shows what it had loaded; exports and "Use this threshold" are off.`, 'error');
+        document.getElementById('use-threshold')?.setAttribute('disabled', '');
+        if (!this.model) this.root.replaceChildren(h('p', { class: 'error', id: 'notice' }, `The run ${message.runDir} no longer exists.`));
         return;
       case 'progress': {
         if (!this.model) return;
@@ -123,7 +133,9 @@ class ResultsApp {
     for (const p of this.pending.values()) p.reject(new Error('the panel reloaded'));
     this.pending.clear();
     const saved = this.channel.savedState;
-    const view: ResultsViewState = { ...defaultViewState(run.runDir), ...(this.view ?? (saved?.runDir === run.runDir ? saved : {})), runDir: run.runDir };
+    // Settings carry over when the panel shows another run (the preview tab); the threshold does not.
+    const prior = this.view?.runDir === run.runDir ? this.view : saved?.runDir === run.runDir ? saved : this.view ? { ...this.view, threshold: undefined } : {};
+    const view: ResultsViewState = { ...defaultViewState(run.runDir), ...prior, runDir: run.runDir };
     this.view = view;
     // A saved threshold belongs to this run's scores; a run that just completed starts at its chosen one.
     const model = new ResultsModel(run, images, run.scores ? view.threshold : undefined);
@@ -213,7 +225,8 @@ class ResultsApp {
     const header = this.header;
     const run = this.model?.run;
     if (!header || !run) return;
-    const state = run.stale ? 'failed (process gone)' : run.state;
+    const removed = this.removedDir !== undefined;
+    const state = removed ? 'deleted' : run.stale ? 'failed (process gone)' : run.state;
     const s = run.summary;
     const setup = run.setup;
     const facts: string[] = [];
@@ -226,7 +239,7 @@ class ResultsApp {
       ? [`AUROC ${fmtRate(s.auroc)}`, `AP ${fmtRate(s.averagePrecision)}`, `F1 ${fmtRate(s.operatingPoint.f1)} at ${s.chosen}`, `${s.epochsRun} epochs`, `trained ${fmtSeconds(s.trainSeconds)}`, s.trainingThreads === 2 ? `${s.backend}, 2 threads` : s.backend]
       : [`${run.metrics.length}${setup ? `/${setup.epochsPlanned}` : ''} epochs`];
     const exports = h('div', { class: 'card-tools' });
-    if (run.scores) {
+    if (run.scores && !removed) {
       const metricsButton = h('vscode-button', { appearance: 'secondary', id: 'export-metrics' }, 'Metrics CSV');
       metricsButton.addEventListener('click', () => this.exportMetrics());
       const scoresButton = h('vscode-button', { appearance: 'secondary', id: 'export-scores' }, 'Scores CSV');
@@ -236,7 +249,7 @@ class ResultsApp {
     header.replaceChildren(
       h('div', { class: 'run-title' },
         h('h2', {}, `${run.experimentName} / ${run.runId}`),
-        h('span', { class: `state state-${run.stale ? 'failed' : run.state}`, id: 'run-state' }, state)),
+        h('span', { class: `state state-${removed || run.stale ? 'failed' : run.state}`, id: 'run-state' }, state)),
       h('div', { class: 'run-facts' }, facts.join(' · ')),
       h('div', { class: 'run-numbers', id: 'run-numbers' }, numbers.join(' · ')),
       ...(run.error ? [h('div', { class: 'error' }, run.error)] : []),
