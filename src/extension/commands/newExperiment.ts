@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatProblem, validateExperiment } from '../../core/config';
-import { EXPERIMENT_SUFFIX, instantiateTemplate, isValidExperimentName, listTemplates, uniqueExperimentName } from '../model/templates';
+import { EXPERIMENT_SUFFIX, isValidExperimentName, newExperimentText, listTemplates, uniqueExperimentName } from '../model/templates';
 import { COMMANDS, CommandContext } from './context';
 
 export interface NewExperimentArgs {
@@ -67,7 +67,7 @@ export function register(ctx: CommandContext): vscode.Disposable {
     } catch {
       // free
     }
-    const text = instantiateTemplate(template.text, name);
+    const text = newExperimentText(template, name);
     const check = validateExperiment(text, path.basename(target.fsPath));
     if (!check.ok) {
       const first = check.problems.find((p) => p.severity === 'error');

@@ -1,4 +1,6 @@
-// New Experiment: the examples/ shipped with the extension are the templates. vscode-free.
+// New Experiment: the examples/ shipped with the extension are the templates, the small starter
+// (examples/starter/) first. The new file gets comments for the person who just created it, not
+// the study's. vscode-free.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isScalar, parseDocument } from 'yaml';
@@ -14,17 +16,22 @@ export interface ExperimentTemplate {
 }
 
 export const EXPERIMENT_SUFFIX = '.aelab.yaml';
+/** Subfolder of examples/ with the starter templates (not part of the study, offered first). */
+export const STARTER_FOLDER = 'starter';
 
-export function listTemplates(examplesDir: string): ExperimentTemplate[] {
-  let files: string[];
+function experimentFiles(dir: string): string[] {
   try {
-    files = fs.readdirSync(examplesDir).filter((f) => f.endsWith(EXPERIMENT_SUFFIX)).sort();
+    return fs.readdirSync(dir).filter((f) => f.endsWith(EXPERIMENT_SUFFIX)).sort().map((f) => path.join(dir, f));
   } catch {
     return [];
   }
+}
+
+export function listTemplates(examplesDir: string): ExperimentTemplate[] {
+  const files = [...experimentFiles(path.join(examplesDir, STARTER_FOLDER)), ...experimentFiles(examplesDir)];
   const out: ExperimentTemplate[] = [];
-  for (const f of files) {
-    const file = path.join(examplesDir, f);
+  for (const file of files) {
+    const f = path.basename(file);
     const text = fs.readFileSync(file, 'utf8');
     const result = validateExperiment(text, f);
     if (!result.ok || !result.experiment) continue; // never offer a template that would not validate
@@ -57,4 +64,31 @@ export function uniqueExperimentName(base: string, taken: ReadonlySet<string>, f
   const free = (n: string) => !taken.has(n) && !fs.existsSync(path.join(folder, `${n}${EXPERIMENT_SUFFIX}`));
   if (free(base)) return base;
   for (let i = 2; ; i++) if (free(`${base}-${i}`)) return `${base}-${i}`;
+}
+
+/** Matches a trailing comment that reports a measurement of the study's machine (timings). */
+const MEASURED = /#.*(\d\s*(s|ms|min)\b.*\bper\b|\bmeasured\b)/i;
+
+/**
+ * The text of a new experiment from a template: `name` replaced, the template's opening comment
+ * block (written for the study) replaced by one for the person who just created the file, and
+ * trailing comments with the study machine's timings dropped. Keys, values and the comments that
+ * explain them stay.
+ */
+export function newExperimentText(template: ExperimentTemplate, name: string): string {
+  const lines = instantiateTemplate(template.text, name).split('\n');
+  let first = 0;
+  while (first < lines.length && (lines[first].trim() === '' || lines[first].trimStart().startsWith('#'))) first++;
+  const header = [
+    `# ${name}: an autoencoder anomaly-detection experiment, started from the "${template.id}" template.`,
+    ...(template.description ? [`# ${template.description}`] : []),
+    '# Train it with the ▶ button in the editor title (Autoencoder Lab: Train Autoencoder); its results',
+    '# open when it finishes. Hover a key to see what it does; Ctrl+Space lists the values it accepts.',
+    `# Each run is kept in its own folder under .aelab/runs/${name}/.`,
+  ];
+  const body = lines.slice(first).map((line) => {
+    const m = MEASURED.exec(line);
+    return m && m.index > 0 && line.slice(0, m.index).trim() !== '' ? line.slice(0, m.index).trimEnd() : line;
+  });
+  return [...header, ...body].join('\n');
 }
