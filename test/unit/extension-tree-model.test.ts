@@ -88,3 +88,36 @@ describe('extension: tree model', () => {
     assert.equal(r.state, 'failed');
   });
 });
+
+describe('extension: tree tooltips and live results', () => {
+  it('a completed run tooltip carries its metrics and local times', () => {
+    const saved = process.env.TZ;
+    process.env.TZ = 'Asia/Kolkata'; // UTC+05:30 all year: a fixed, non-UTC local time
+    try {
+      const runs = listRunNodes(RUNS, 'baseline', [], Date.now());
+      const tip = runs[0].tooltip;
+      assert.match(tip, /AUROC 0\.973 · AP 0\.881/);
+      assert.match(tip, /F1 0\.862 · precision 0\.920 · recall 0\.810/);
+      const started = listRuns(RUNS, 'baseline')[0].status.startedAt;
+      const utc = new Date(started);
+      const local = new Date(utc.getTime() + 5.5 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+      assert.ok(tip.includes(`started: ${local}`), `local start time ${local} in:\n${tip}`);
+      assert.ok(!tip.includes(started), 'not the raw UTC timestamp');
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+
+  it('a training run has a Results node (its panel follows it live)', () => {
+    const listings = listRuns(RUNS, 'baseline');
+    const now = Date.now();
+    const live = newLiveRun('k2', 'baseline', '/x/baseline.aelab.yaml', 3, now - 1000);
+    applyRunEvent(live, { type: 'started', runId: '20260101-120000-a1b2', runDir: listings[0].dir, backend: 'cpu', epochs: 3, batchesPerEpoch: 10 }, now - 900);
+    const running = buildRunNodes('baseline', listings, [live], now).find((n) => n.state === 'running');
+    assert.ok(running);
+    const children = runChildren(running);
+    assert.equal(children[0]?.kind, 'results');
+    assert.equal(children[0]?.kind === 'results' && children[0].description, 'live');
+  });
+});

@@ -7,7 +7,7 @@ import { isMap, isScalar, parseDocument } from 'yaml';
 import { formatProblem, validateExperiment } from '../../core/config';
 import { listRuns, RunListing } from '../../core/runFolder';
 import { RUN_FILES, RunState, RunSummary } from '../../core/runFormat';
-import { formatLoss, formatMetric, truncate } from './format';
+import { formatDuration, formatLocalTime, formatLoss, formatMetric, truncate } from './format';
 import { LiveRun, isActiveState, progressMessage } from './liveRun';
 
 export interface ExperimentFileInfo {
@@ -130,6 +130,17 @@ function runTooltip(runId: string | undefined, dir: string | undefined, state: R
   return [runId ? `Run ${runId}` : 'Run (not started yet)', `state: ${state}`, ...extra, dir].filter(Boolean).join('\n');
 }
 
+/** The numbers a completed run is judged by, for its tooltip. */
+function summaryLines(s: RunSummary | undefined): string[] {
+  if (!s) return [];
+  const op = s.operatingPoint;
+  return [
+    `AUROC ${formatMetric(s.auroc)} · AP ${formatMetric(s.averagePrecision)}`,
+    `at ${s.chosen} (threshold ${Number(op.threshold.toPrecision(4))}): F1 ${formatMetric(op.f1)} · precision ${formatMetric(op.precision)} · recall ${formatMetric(op.recall)}`,
+    `${s.epochsRun} epochs in ${formatDuration(s.trainSeconds)} on ${s.backend}`,
+  ];
+}
+
 /**
  * Runs of one experiment: those on disk (newest first) merged with the live runs of this window
  * (queued ones first, since they are newer than anything on disk).
@@ -153,7 +164,7 @@ export function buildRunNodes(experimentName: string, listings: readonly RunList
       const state: RunDisplayState = liveRun.state === 'cancelling' ? 'cancelling' : 'running';
       nodes.push({
         kind: 'run', experimentName, runId: listing.runId, dir: listing.dir, liveKey: liveRun.key, state, label: listing.runId,
-        description: progressMessage(liveRun, now, false), tooltip: runTooltip(listing.runId, listing.dir, state, [liveRun.backend && `backend: ${liveRun.backend}`, `started: ${listing.status.startedAt}`]), hasLog,
+        description: progressMessage(liveRun, now, false), tooltip: runTooltip(listing.runId, listing.dir, state, [liveRun.backend && `backend: ${liveRun.backend}`, `started: ${formatLocalTime(listing.status.startedAt)}`]), hasLog,
       });
       continue;
     }
@@ -161,7 +172,10 @@ export function buildRunNodes(experimentName: string, listings: readonly RunList
     const s = listing.status;
     nodes.push({
       kind: 'run', experimentName, runId: listing.runId, dir: listing.dir, liveKey: liveRun?.key, state, label: listing.runId, description,
-      tooltip: runTooltip(listing.runId, listing.dir, state, [`started: ${s.startedAt}`, s.endedAt && `ended: ${s.endedAt}`, s.error && `error: ${s.error}`]),
+      tooltip: runTooltip(listing.runId, listing.dir, state, [
+        ...summaryLines(listing.summary),
+        `started: ${formatLocalTime(s.startedAt)}`, s.endedAt && `ended: ${formatLocalTime(s.endedAt)}`, s.error && `error: ${s.error}`,
+      ]),
       summary: listing.summary, hasLog,
     });
   }
@@ -184,6 +198,10 @@ export function runChildren(run: RunNodeModel): (ResultsNodeModel | LogNodeModel
       kind: 'results', run, label: 'Results',
       description: `P ${formatMetric(op.precision)} · R ${formatMetric(op.recall)} · AP ${formatMetric(run.summary.averagePrecision)}`,
     });
+  }
+  else if ((run.state === 'running' || run.state === 'cancelling') && run.dir) {
+    // A training run's panel follows it live: reachable from the tree while it trains.
+    children.push({ kind: 'results', run, label: 'Results', description: 'live' });
   }
   if (run.hasLog) children.push({ kind: 'log', run, label: 'Log' });
   return children;
