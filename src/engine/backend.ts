@@ -159,6 +159,13 @@ async function useCpu(): Promise<string> {
 
 // ---- entry point ------------------------------------------------------------------------------
 
+/** Why native TensorFlow is not used, in words: absent (the optional package) or present but broken. */
+export function tensorflowAbsence(error: string): string {
+  return /Cannot find module '@tensorflow\/tfjs-node'/.test(error)
+    ? 'native TensorFlow (the optional @tensorflow/tfjs-node) is not installed'
+    : `@tensorflow/tfjs-node is installed but did not load (${error})`;
+}
+
 /**
  * Selects, initialises and activates a backend; installs aelab's kernels on wasm and cpu.
  * Idempotent: calling it again re-checks and returns the same choice cheaply.
@@ -188,14 +195,16 @@ export async function initBackend(preference: BackendPreference, options: InitBa
         choice = { name: 'tensorflow', reason: 'auto: @tensorflow/tfjs-node loaded (native libtensorflow)' };
         break;
       }
-      log(`tensorflow backend unavailable: ${tfn.error}`);
+      // Not installing the optional native package is the usual case, not a fault: say it calmly.
+      const why = tensorflowAbsence(tfn.error);
+      if (!/not installed/.test(why)) log(`native TensorFlow: ${why}`);
       const wasm = await useWasm(options.wasmDir, log);
       if (wasm.ok) {
-        choice = { name: 'wasm', reason: `auto: tfjs-node unavailable (${tfn.error}); ${wasm.detail}` };
+        choice = { name: 'wasm', reason: `auto: ${why}; ${wasm.detail}` };
         break;
       }
       log(`wasm backend unavailable: ${wasm.error}`);
-      choice = { name: 'cpu', reason: `auto: tfjs-node unavailable (${tfn.error}); wasm unavailable (${wasm.error}); ${await useCpu()}` };
+      choice = { name: 'cpu', reason: `auto: ${why}; wasm unavailable (${wasm.error}); ${await useCpu()}` };
       break;
     }
     default:

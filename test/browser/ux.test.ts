@@ -143,6 +143,28 @@ const missing = missingPrerequisite();
     });
   });
 
+  it('Light High Contrast (one colour for blue and orange): train and validation still differ', async () => {
+    const panel = await openPanel(browser, server, 'results', [FIXTURE_DIR]);
+    await waitRendered(panel.page);
+    const markers = () => panel.page.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('#loss .u-legend .u-series .u-marker')).map((m) => getComputedStyle(m).borderColor));
+    await panel.page.evaluate(() => {
+      document.body.className = 'vscode-high-contrast-light';
+      document.documentElement.style.setProperty('--vscode-charts-blue', '#0f4a85');
+      document.documentElement.style.setProperty('--vscode-charts-orange', '#0f4a85');
+      document.documentElement.style.setProperty('--vscode-charts-red', '#b5200d');
+    });
+    await panel.page.waitForFunction(() => {
+      const m = Array.from(document.querySelectorAll<HTMLElement>('#loss .u-legend .u-series .u-marker')).map((e) => getComputedStyle(e).borderColor);
+      return m.includes('rgb(15, 74, 133)');
+    });
+    const [train, validation] = await markers();
+    assert.equal(train, 'rgb(15, 74, 133)');
+    assert.notEqual(validation, train, 'validation is not drawn in the train colour');
+    await shot(panel.page, 'loss-light-high-contrast');
+    assertClean(panel);
+    await panel.page.close();
+  });
+
   it('a deleted run: the Results panel says so, and offers no exports or writes', async () => {
     const panel = await openPanel(browser, server, 'results', [FIXTURE_DIR]);
     await waitRendered(panel.page);

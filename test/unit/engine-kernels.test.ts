@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import wabt from 'wabt';
 // tfjs-core's Node entry registers no gradients; tfjs-layers' bundle registers them all (as in the app).
 import '@tensorflow/tfjs-layers';
-import { initBackend, tfjsVersion } from '../../src/engine/backend';
+import { initBackend, tensorflowAbsence, tfjsVersion } from '../../src/engine/backend';
 import { aelabKernelNames, createAdam, FusedAdamOptimizer, installedKernels, installKernels, uninstallKernels } from '../../src/engine/kernels';
 import {
   axisPhase, conv2dTransposeByCombinedPhases, conv2dTransposeByGemm, conv2dTransposeByPhases, transposeMethod,
@@ -609,10 +609,15 @@ describe('initBackend', function () {
     const choice = await initBackend('auto', { log: (m) => logs.push(m) });
     assert.equal(choice.name, 'wasm');
     assert.equal(tf.getBackend(), 'wasm');
-    assert.match(choice.reason, /tfjs-node unavailable/);
-    assert.match(choice.reason, /WebAssembly/);
-    assert.ok(logs.some((l) => /tensorflow backend unavailable/.test(l)), logs.join('\n'));
+    assert.match(choice.reason, /^auto: native TensorFlow \(the optional @tensorflow\/tfjs-node\) is not installed; WebAssembly/);
+    // An optional package that is simply absent is not worth an alarming log line.
+    assert.ok(!logs.some((l) => /unavailable|Cannot find module/.test(l)), logs.join('\n'));
     assert.deepEqual(installedKernels('wasm').sort(), aelabKernelNames('wasm').sort());
+  });
+
+  it('names a tfjs-node that is installed but broken differently from one that is absent', () => {
+    assert.match(tensorflowAbsence("Cannot find module '@tensorflow/tfjs-node'\nRequire stack: x"), /is not installed/);
+    assert.match(tensorflowAbsence('libtensorflow.so.2: cannot open shared object file'), /is installed but did not load \(libtensorflow\.so\.2/);
   });
 
   it("leaves no Emscripten process handlers behind (they print minified glue on every crash)", () => {

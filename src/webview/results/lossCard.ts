@@ -89,7 +89,8 @@ export class LossCard {
       series: [
         { label: 'epoch' },
         { label: 'train', stroke: t.train, width: 2, points: { show: true, size: 5 } },
-        { label: 'validation', stroke: t.validation, width: 2, points: { show: true, size: 5 } },
+        // Dashed as well as coloured: the two stay apart in any theme.
+        { label: 'validation', stroke: t.validation, width: 2, dash: [6, 3], points: { show: true, size: 5 } },
       ],
       cursor: { drag: { x: true, y: false } },
       hooks: { draw: [(u) => this.drawMarkers(u)] },

@@ -43,6 +43,15 @@ function withAlpha(color: string, alpha: number): string {
 
 export { withAlpha };
 
+function sameColor(a: string, b: string): boolean {
+  return a.replace(/\s+/g, '').toLowerCase() === b.replace(/\s+/g, '').toLowerCase();
+}
+
+/** The first candidate that differs from `taken`: themes such as Light High Contrast give several chart colours one value. */
+export function distinctColor(taken: readonly string[], candidates: readonly string[]): string {
+  return candidates.find((c) => !taken.some((t) => sameColor(t, c))) ?? candidates[0];
+}
+
 export function readTheme(): ThemeColors {
   const style = getComputedStyle(document.documentElement);
   const foreground = cssVar(style, '--vscode-editor-foreground', cssVar(style, '--vscode-foreground', '#cccccc'));
@@ -60,9 +69,9 @@ export function readTheme(): ThemeColors {
     grid: withAlpha(foreground, 0.12),
     font: `${parseInt(size, 10) - 2 || 11}px ${family}`,
     normal: blue,
-    anomalous: red,
+    anomalous: distinctColor([blue], [red, orange, purple, foreground]),
     train: blue,
-    validation: orange,
+    validation: distinctColor([blue], [orange, red, purple, green, foreground]),
     threshold: cssVar(style, '--vscode-focusBorder', yellow),
     accent: yellow,
     palette: [blue, red, green, orange, purple, yellow, '#4ec9b0', '#ce9178', '#9cdcfe', '#c586c0'],
