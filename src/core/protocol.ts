@@ -130,6 +130,15 @@ export interface ComparePanelState {
   runDirs: string[];
 }
 
+/** One training batch's loss while a run trains in this window (live only: not in the run folder). */
+export interface BatchLossPoint {
+  /** Fractional epoch: epoch - 1 + batch / batches. */
+  epoch: number;
+  /** Seconds since the first batch. */
+  seconds: number;
+  loss: number;
+}
+
 export type HostToResultsWebview =
   | { type: 'init'; run: PanelRunData; images: PanelImageSource }
   /** Live training: the epochs so far and the state; scores follow in a new `init` when the run completes. */
@@ -138,6 +147,8 @@ export type HostToResultsWebview =
   | { type: 'thresholdSaved'; value: number; experimentPath: string }
   /** The run folder is gone (deleted): the panel keeps what it shows but says so, and exports stop. */
   | { type: 'runRemoved'; runDir: string }
+  /** Per-batch training loss: `points` continue the list at index `from` (0: replace it). */
+  | { type: 'batchLoss'; from: number; points: BatchLossPoint[] }
   | { type: 'notice'; level: 'info' | 'error'; message: string };
 
 export type ResultsWebviewToHost =

@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { confusionAt } from '../../src/core/metrics';
 import { readScores } from '../../src/core/runFolder';
-import { buildWebviewBundles, openPanel, OpenPanel, PanelServer, ROOT, startPanelServer, waitRendered } from './harness';
+import { loadPanelRun } from '../../src/extension/panels/panelData';
+import { buildWebviewBundles, canvasInk, openPanel, OpenPanel, PanelServer, ROOT, startPanelServer, waitRendered } from './harness';
 import { FIXTURE_DIR, writeRunFixture } from './makeFixture';
 import { Browser, launchChromium, missingPrerequisite, Page } from './playwright';
 
@@ -141,6 +142,39 @@ const missing = missingPrerequisite();
       }, undefined, { timeout: 5000 });
       assert.match(await text(panel.page, 'samples-status'), /FP at threshold/);
     });
+  });
+
+  it('live: per-batch loss fills the chart before the first epoch ends; wall time on the x axis', async () => {
+    const dir = path.join(tmp, 'live-batches');
+    writeRunFixture(dir, { count: 300 });
+    const full = loadPanelRun(dir);
+    const panel = await openPanel(browser, server, 'results', [dir]);
+    panel.setRun({ ...full, state: 'running', summary: undefined, scores: undefined, metrics: [] });
+    await panel.page.reload();
+    await waitRendered(panel.page);
+    const empty = await canvasInk(panel.page, '#loss .uplot canvas');
+    const points = Array.from({ length: 40 }, (_, i) => ({ epoch: (i + 1) / 50, seconds: i * 0.05, loss: 0.08 * Math.exp(-i / 15) + 0.01 }));
+    await panel.post({ type: 'batchLoss', from: 0, points: points.slice(0, 30) });
+    await panel.post({ type: 'batchLoss', from: 30, points: points.slice(30) });
+    await panel.page.waitForFunction(() => (document.querySelector('#loss .u-legend')?.textContent ?? '').includes('per batch'));
+    const drawn = await canvasInk(panel.page, '#loss .uplot canvas');
+    assert.ok(drawn > empty + 0.002, `the batch curve is drawn before any epoch (ink ${empty.toFixed(4)} -> ${drawn.toFixed(4)})`);
+    await shot(panel.page, 'loss-live-batches');
+    const hash = () => panel.page.evaluate(() => {
+      const c = document.querySelector('#loss .uplot canvas') as HTMLCanvasElement;
+      const d = c.getContext('2d')?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+      let h = 0;
+      for (let i = 0; i < d.length; i += 7) h = (h * 31 + d[i]) >>> 0;
+      return h;
+    });
+    const byEpoch = await hash();
+    await panel.page.click('#loss-time');
+    await panel.page.waitForFunction(() => (document.getElementById('loss-time') as unknown as { checked: boolean }).checked);
+    assert.notEqual(await hash(), byEpoch, 'redrawn against wall time');
+    assert.ok(await canvasInk(panel.page, '#loss .uplot canvas') > empty + 0.002, 'still drawn against wall time');
+    await shot(panel.page, 'loss-live-wall-time');
+    assertClean(panel);
+    await panel.page.close();
   });
 
   it('Light High Contrast (one colour for blue and orange): train and validation still differ', async () => {

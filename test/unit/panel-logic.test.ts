@@ -180,6 +180,14 @@ describe('panels: HTML and CSP', () => {
     assert.match(html, /<meta property="csp-nonce" content="abc123">/);
     assert.match(html, /<title>&lt;run&gt;<\/title>/);
   });
+
+  it('the page names its run before the script has run (no blank "Loading…")', () => {
+    const html = panelHtml({ title: 'Results: cnn / 20260101-120000-abcd', cspSource: 'https://x', nonce: 'n', scriptUri: 'https://x/results.js', styleUris: [] });
+    const app = /<div id="app"[^>]*>([\s\S]*?)<\/div>\s*<script/.exec(html)?.[1] ?? '';
+    assert.match(app, /<h2>Results: cnn \/ 20260101-120000-abcd<\/h2>/);
+    assert.match(app, /Reading the run folder/);
+    assert.doesNotMatch(html, /Loading…/);
+  });
 });
 
 describe('panels: run folder loaders', () => {

@@ -1,6 +1,6 @@
 // The state of a run this window manages (queued, training, finished), built from the worker's
 // typed events. vscode-free: the run manager owns the objects, the tree and progress read them.
-import type { RunEvent, RunPhase } from '../../core/protocol';
+import type { BatchLossPoint, RunEvent, RunPhase } from '../../core/protocol';
 import { assertNever } from '../../core/protocol';
 import type { RunSummary } from '../../core/runFormat';
 import { etaSeconds, formatDuration, formatLoss, trainingFraction } from './format';
@@ -36,10 +36,28 @@ export interface LiveRun {
   /** Batch and epoch events seen (for tests and the log). */
   batchEvents: number;
   epochEvents: number;
+  /** Per-batch training loss for the live loss chart (thinned to at most MAX_BATCH_POINTS). */
+  batchLoss: BatchLossPoint[];
+  /** Increments whenever batchLoss is thinned (readers then re-read it whole). */
+  batchLossGeneration: number;
+  firstBatchAt?: number;
+}
+
+/** Enough points to draw a smooth curve across any chart width, few enough to post cheaply. */
+export const MAX_BATCH_POINTS = 2000;
+
+/** Appends a point; past `max`, keeps every other one (older ones first). Returns whether it thinned. */
+export function recordBatchLoss(points: BatchLossPoint[], point: BatchLossPoint, max = MAX_BATCH_POINTS): boolean {
+  points.push(point);
+  if (points.length <= max) return false;
+  let w = 0;
+  for (let r = 0; r < points.length; r += 2) points[w++] = points[r];
+  points.length = w;
+  return true;
 }
 
 export function newLiveRun(key: string, experimentName: string, experimentPath: string, epochs: number, now: number): LiveRun {
-  return { key, experimentName, experimentPath, state: 'queued', epoch: 0, epochs, batch: 0, batches: 0, enqueuedAt: now, batchEvents: 0, epochEvents: 0 };
+  return { key, experimentName, experimentPath, state: 'queued', epoch: 0, epochs, batch: 0, batches: 0, enqueuedAt: now, batchEvents: 0, epochEvents: 0, batchLoss: [], batchLossGeneration: 0 };
 }
 
 export function isActiveState(state: LiveState): boolean {
@@ -73,6 +91,11 @@ export function applyRunEvent(run: LiveRun, event: RunEvent, now: number): strin
       run.batches = event.batches;
       run.loss = event.loss;
       run.batchEvents++;
+      run.firstBatchAt ??= now;
+      if (Number.isFinite(event.loss) && event.batches > 0) {
+        const point = { epoch: event.epoch - 1 + event.batch / event.batches, seconds: (now - run.firstBatchAt) / 1000, loss: event.loss };
+        if (recordBatchLoss(run.batchLoss, point)) run.batchLossGeneration++;
+      }
       return undefined;
     case 'epoch':
       run.epoch = event.epoch;

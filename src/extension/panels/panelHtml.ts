@@ -50,7 +50,10 @@ ${styles}
   <title>${escapeHtml(o.title)}</title>
 </head>
 <body>
-  <div id="app" aria-live="polite">Loading…</div>
+  <div id="app" aria-live="polite">
+    <header class="run-header"><div class="run-title"><h2>${escapeHtml(o.title)}</h2><span class="state" id="run-state">opening</span></div>
+    <div class="hint" id="opening">Reading the run folder…</div></header>
+  </div>
   <script nonce="${o.nonce}" src="${escapeHtml(o.scriptUri)}"></script>
 </body>
 </html>

@@ -82,6 +82,8 @@ export class ResultsPanel extends WebviewPanelController<HostToResultsWebview, R
     return { kind: 'results', runDirs: [this.runDir], ready: this.ready, imagesServed: this.imagesServed };
   }
   private sent: SentRun = { epochs: 0, scores: false, removed: false };
+  /** Batch-loss points of the live run posted so far, and the thinning generation they came from. */
+  private sentBatches = { count: 0, generation: -1 };
   private watcher: RunWatcher;
 
   private constructor(private readonly deps: ResultsPanelDeps, panel: vscode.WebviewPanel, private _runDir: string) {
@@ -133,14 +135,28 @@ export class ResultsPanel extends WebviewPanelController<HostToResultsWebview, R
       const run = loadPanelRun(this.runDir);
       this.sent = { state: run.state, epochs: run.metrics.length, scores: run.scores !== undefined, removed: false };
       this.post({ type: 'init', run, images: imageSourceOf(this.runDir) });
+      this.sentBatches = { count: 0, generation: -1 };
+      this.postBatchLoss();
     } catch (err) {
       this.post({ type: 'notice', level: 'error', message: `Cannot read ${this.runDir}: ${(err as Error).message}` });
     }
   }
 
+  /** New per-batch losses of a run training in this window (the chart is not empty through epoch 1). */
+  private postBatchLoss(): void {
+    const live = this.deps.manager.liveRuns.find((r) => r.runDir === this.runDir);
+    if (!live) return;
+    const whole = live.batchLossGeneration !== this.sentBatches.generation;
+    const from = whole ? 0 : this.sentBatches.count;
+    if (!whole && from >= live.batchLoss.length) return;
+    this.post({ type: 'batchLoss', from, points: live.batchLoss.slice(from) });
+    this.sentBatches = { count: live.batchLoss.length, generation: live.batchLossGeneration };
+  }
+
   /** The run folder changed: new epochs go as `progress`; a run that now has scores is sent whole; a deleted one says so. */
   private refresh(): void {
     if (!this.ready || this.isDisposed) return;
+    if (!this.sent.removed) this.postBatchLoss();
     const update = nextPanelUpdate(this.runDir, this.sent);
     switch (update.kind) {
       case 'none':

@@ -2,7 +2,7 @@
 // threshold, the numbers at that threshold, ROC/PR curves, strategies and the sample grid.
 import uPlot from 'uplot';
 import { assertNever } from '../../core/protocol';
-import type { HostToResultsWebview, PanelImageSource, PanelRunData, PanelTestImage, ResultsWebviewToHost } from '../../core/protocol';
+import type { BatchLossPoint, HostToResultsWebview, PanelImageSource, PanelRunData, PanelTestImage, ResultsWebviewToHost } from '../../core/protocol';
 import { chartPngBase64 } from '../shared/charts';
 import { h } from '../shared/dom';
 import { fmtRate, fmtSeconds } from '../shared/format';
@@ -46,6 +46,8 @@ class ResultsApp {
   private header: HTMLElement | undefined;
   /** The run folder was deleted: show what was loaded, say so, offer no exports or writes. */
   private removedDir: string | undefined;
+  /** Live per-batch losses (kept across re-renders: the run completing re-renders the panel). */
+  private batchLoss: BatchLossPoint[] = [];
   private nextRequest = 1;
   private readonly pending = new Map<number, PendingImages>();
 
@@ -65,7 +67,12 @@ class ResultsApp {
     switch (message.type) {
       case 'init':
         this.removedDir = undefined;
+        if (this.model && this.model.run.runDir !== message.run.runDir) this.batchLoss = [];
         this.render(message.run, message.images);
+        return;
+      case 'batchLoss':
+        this.batchLoss = message.from === 0 ? [...message.points] : [...this.batchLoss.slice(0, message.from), ...message.points];
+        this.loss?.setBatchLoss(message.from, message.points);
         return;
       case 'runRemoved':
         this.removedDir = message.runDir;
@@ -150,6 +157,7 @@ class ResultsApp {
     const exportPng = (u: uPlot, title: string) => this.exportPng(u, title);
     this.loss = new LossCard(this.theme, view.lossLog, (log) => { view.lossLog = log; this.saveState(); }, exportPng);
     grid.append(this.loss.root);
+    if (this.batchLoss.length > 0 && this.view?.runDir === run.runDir) this.loss.setBatchLoss(0, this.batchLoss);
 
     if (!run.scores || !model.sorted) {
       grid.append(h('section', { class: 'card', id: 'pending-card' }, h('p', { class: 'hint', id: 'pending-text' }, this.pendingText(run))));
