@@ -95,6 +95,8 @@ export interface PanelRunData {
   scores?: PanelScores;
   /** A threshold saved earlier with "Use this threshold" (manual-threshold.json). */
   manualThreshold?: number;
+  /** This run uses a manual threshold chosen on a run with other data or corruption: what differs. */
+  manualThresholdWarning?: string;
 }
 
 /** Which test images the host can send: every one (images.bin), only the stored samples, or none. */

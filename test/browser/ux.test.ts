@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { confusionAt } from '../../src/core/metrics';
 import { readScores } from '../../src/core/runFolder';
-import { loadPanelRun } from '../../src/extension/panels/panelData';
+import { imageSourceOf, loadPanelRun } from '../../src/extension/panels/panelData';
 import { buildWebviewBundles, canvasInk, openPanel, OpenPanel, PanelServer, ROOT, startPanelServer, waitRendered } from './harness';
 import { FIXTURE_DIR, writeRunFixture } from './makeFixture';
 import { Browser, launchChromium, missingPrerequisite, Page } from './playwright';
@@ -173,6 +173,26 @@ const missing = missingPrerequisite();
     assert.notEqual(await hash(), byEpoch, 'redrawn against wall time');
     assert.ok(await canvasInk(panel.page, '#loss .uplot canvas') > empty + 0.002, 'still drawn against wall time');
     await shot(panel.page, 'loss-live-wall-time');
+    assertClean(panel);
+    await panel.page.close();
+  });
+
+  it('a weak run comes with guidance; a manual threshold from other data with a warning', async () => {
+    const panel = await openPanel(browser, server, 'results', [FIXTURE_DIR]);
+    await waitRendered(panel.page);
+    assert.equal(await panel.page.evaluate(() => document.getElementById('guidance')), null, 'no advice for a good run');
+    const run = loadPanelRun(FIXTURE_DIR);
+    const summary = run.summary;
+    assert.ok(summary);
+    await panel.post({
+      type: 'init',
+      run: { ...run, summary: { ...summary, auroc: 0.58, operatingPoint: { ...summary.operatingPoint, f1: 0 } }, manualThresholdWarning: 'The manual threshold 0.0123 was chosen on run X, which had other data or corruption (corruption.level 0.2 → 0.5).' },
+      images: imageSourceOf(FIXTURE_DIR),
+    });
+    await waitRendered(panel.page, 2);
+    assert.match(await text(panel.page, 'guidance'), /AUROC 0\.58; 0\.5 is chance/);
+    assert.match(await text(panel.page, 'manual-threshold-warning'), /corruption\.level 0\.2 → 0\.5/);
+    await shot(panel.page, 'results-weak-run-guidance');
     assertClean(panel);
     await panel.page.close();
   });

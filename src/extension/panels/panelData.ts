@@ -6,6 +6,7 @@ import type { PanelImageSource, PanelRunData, PanelScores, PanelTestImage, RunSe
 import { readRun, readSamples, readScores, readTestImages } from '../../core/runFolder';
 import type { RunConfigFile, ScoresHeader } from '../../core/runFormat';
 import { RUN_FILES } from '../../core/runFormat';
+import { manualThresholdWarning } from './manualThresholdOrigin';
 
 function percent(fraction: number): string {
   return `${Math.round(fraction * 1000) / 10}%`;
@@ -53,6 +54,7 @@ export function loadPanelRun(runDir: string): PanelRunData {
     metrics: run.metrics,
     summary: run.summary,
     manualThreshold: run.manualThreshold?.value,
+    manualThresholdWarning: manualThresholdWarning(runDir, run.config),
   };
   if (readScoresHeader(runDir)) {
     const s = readScores(runDir);

@@ -11,6 +11,7 @@ import { connectToHost, HostChannel } from '../shared/vscodeApi';
 import { CurveCards } from './curveCards';
 import { metricsCsv, scoresCsv } from './exports';
 import { HistogramCard } from './histogramCard';
+import { runGuidance } from './guidance';
 import { LossCard } from './lossCard';
 import { MetricsCard } from './metricsCard';
 import { defaultViewState, ResultsModel, ResultsViewState } from './model';
@@ -261,7 +262,17 @@ class ResultsApp {
       h('div', { class: 'run-facts' }, facts.join(' · ')),
       h('div', { class: 'run-numbers', id: 'run-numbers' }, numbers.join(' · ')),
       ...(run.error ? [h('div', { class: 'error' }, run.error)] : []),
-      exports);
+      exports,
+      ...this.advice(run));
+  }
+
+  /** Guidance for a weak run and the warning about a manual threshold from other data. */
+  private advice(run: PanelRunData): HTMLElement[] {
+    const lines = runGuidance(run.summary);
+    const out: HTMLElement[] = [];
+    if (run.manualThresholdWarning) out.push(h('div', { class: 'advice warning', id: 'manual-threshold-warning', role: 'note' }, run.manualThresholdWarning));
+    if (lines.length > 0) out.push(h('div', { class: 'advice', id: 'guidance', role: 'note' }, ...lines.map((l) => h('p', {}, l))));
+    return out;
   }
 
   private requestImages(indices: number[]): Promise<{ width: number; height: number; images: PanelTestImage[] }> {
