@@ -16,6 +16,7 @@ export async function run(): Promise<void> {
   await import('./tree.test.js');
   await import('./diagnostics.test.js');
   await import('./commands.test.js');
+  await import('./panels.test.js');
   await import('./train.test.js');
 
   console.log('AELAB-TESTS-BEGIN');

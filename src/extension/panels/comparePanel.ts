@@ -65,13 +65,15 @@ export class ComparePanel extends WebviewPanelController<HostToCompareWebview, C
   }
 
   private refresh(dir: string): void {
-    if (!this.ready || this.removed.has(dir)) return;
+    if (this.removed.has(dir)) return;
     if (!runFolderExists(dir)) {
+      // Even before the webview loaded (a background tab): the tab's title counts what exists.
       this.removed.add(dir);
       this.retitle();
-      this.post({ type: 'runRemoved', runDir: dir });
+      if (this.ready) this.post({ type: 'runRemoved', runDir: dir });
       return;
     }
+    if (!this.ready) return;
     const run = this.load(dir);
     if (run) this.post({ type: 'runUpdated', run });
   }

@@ -155,9 +155,11 @@ export class ResultsPanel extends WebviewPanelController<HostToResultsWebview, R
 
   /** The run folder changed: new epochs go as `progress`; a run that now has scores is sent whole; a deleted one says so. */
   private refresh(): void {
-    if (!this.ready || this.isDisposed) return;
-    if (!this.sent.removed) this.postBatchLoss();
+    if (this.isDisposed) return;
+    if (this.ready && !this.sent.removed) this.postBatchLoss();
     const update = nextPanelUpdate(this.runDir, this.sent);
+    // A deletion retitles the tab even if the webview never loaded (a background tab); the rest waits for `ready`.
+    if (!this.ready && update.kind !== 'removed') return;
     switch (update.kind) {
       case 'none':
         return;
