@@ -141,6 +141,7 @@ const missing = missingPrerequisite();
         return !!r && r.top >= -1 && r.top < window.innerHeight - 100;
       }, undefined, { timeout: 5000 });
       assert.match(await text(panel.page, 'samples-status'), /FP at threshold/);
+      assert.deepEqual(await panel.page.evaluate(() => Array.from(document.querySelectorAll('#confusion td.selected')).map((td) => td.id)), ['cell-fp'], 'the clicked cell stays marked');
     });
   });
 

@@ -183,7 +183,10 @@ class ResultsApp {
     this.histogram = new HistogramCard(model, this.theme, view, {
       onDrag: (t) => model.move(t),
       onDragEnd: () => model.commit(),
-      onBinClick: (indices, label) => this.samples?.showSelection(indices, label),
+      onBinClick: (indices, label) => {
+        for (const td of Array.from(document.querySelectorAll('#confusion td.selected'))) td.classList.remove('selected');
+        this.samples?.showSelection(indices, label);
+      },
       onSettingsChange: () => this.saveState(),
       exportPng,
     });

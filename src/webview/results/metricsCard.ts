@@ -43,8 +43,13 @@ export class MetricsCard {
   constructor(private readonly model: ResultsModel, private readonly cb: MetricsCallbacks) {
     const cell = (c: ConfusionCell, title: string) => {
       const td = h('td', { class: `cell cell-${c}`, id: `cell-${c}`, tabindex: 0, title: `${title}: click to show these images` });
-      td.addEventListener('click', () => cb.showCell(c));
-      td.addEventListener('keydown', (e) => { if ((e as KeyboardEvent).key === 'Enter') cb.showCell(c); });
+      // The clicked cell stays marked: the grid it fills is further down the panel.
+      const show = () => {
+        for (const [other, el] of this.cells) el.classList.toggle('selected', other === c);
+        cb.showCell(c);
+      };
+      td.addEventListener('click', show);
+      td.addEventListener('keydown', (e) => { if ((e as KeyboardEvent).key === 'Enter') show(); });
       this.cells.set(c, td);
       return td;
     };
