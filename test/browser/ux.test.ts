@@ -108,6 +108,31 @@ const missing = missingPrerequisite();
       assert.equal(await text(panel.page, 'threshold-error'), '', 'a valid value clears the error');
     });
 
+    it('marker labels sit right of their line, clear of the handle', async () => {
+      await typeThreshold(panel.page, String(Number((maxScore * 0.75).toPrecision(3))));
+      await panel.page.waitForFunction(() => true);
+      // Threshold-coloured pixels in the label band (top two rows of the plot), left and right of the line.
+      const ink = await panel.page.evaluate(() => {
+        const canvas = document.querySelector('#histogram .uplot canvas') as HTMLCanvasElement;
+        const over = (document.querySelector('#histogram .u-over') as HTMLElement).getBoundingClientRect();
+        const handle = (document.getElementById('threshold-handle') as HTMLElement).getBoundingClientRect();
+        const c = canvas.getBoundingClientRect();
+        const x = Math.round(handle.left + handle.width / 2 - c.left);
+        const top = Math.round(over.top - c.top);
+        const ctx = canvas.getContext('2d');
+        const count = (x0: number) => {
+          const d = ctx?.getImageData(x0, top, 70, 26).data ?? new Uint8ClampedArray();
+          let n = 0;
+          for (let i = 0; i < d.length; i += 4) if (d[i] > 150 && d[i + 1] > 120 && d[i + 2] < 80) n++; // yellow
+          return n;
+        };
+        return { left: count(x - 76), right: count(x + 6) };
+      });
+      await shot(panel.page, 'histogram-marker-labels');
+      assert.ok(ink.right > 20 && ink.left < 5, `the threshold label is right of its line (yellow pixels left ${ink.left}, right ${ink.right})`);
+      await panel.page.click('#reset-threshold');
+    });
+
     it('log x starts at the smallest score, not at the decade below it', async () => {
       // Bars in the plot's leftmost 3%: the normal histogram (blue fill) reaches the left edge.
       const leftInk = () => panel.page.evaluate(() => {

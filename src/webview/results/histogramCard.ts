@@ -133,7 +133,7 @@ export class HistogramCard {
   private drawMarkers(u: uPlot): void {
     this.positionHandle(u);
     const markers = [
-      { value: this.model.threshold, label: `threshold ${fmtScore(this.model.threshold)}`, color: this.theme.threshold, width: 2, dash: undefined as number[] | undefined, offset: 8 },
+      { value: this.model.threshold, label: `threshold ${fmtScore(this.model.threshold)}`, color: this.theme.threshold, width: 2, dash: undefined as number[] | undefined, offset: 11 },
       ...this.model.strategies.map((s, i) => ({ value: s.value, label: s.strategy, color: this.theme.palette[(i + 2) % this.theme.palette.length], width: 1, dash: [4, 3], offset: 3 })),
     ];
     // Labels stack only where they would touch each other or the handle's grip.

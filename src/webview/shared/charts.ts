@@ -146,6 +146,8 @@ export function drawVerticalLine(u: uPlot, value: number, color: string, opts: {
     ctx.fillStyle = color;
     ctx.font = `${Math.round(10 * dpr)}px sans-serif`;
     ctx.textBaseline = 'top';
+    // uPlot leaves the axes' alignment ('right', 'center') on the context: labels are laid out left-aligned.
+    ctx.textAlign = 'left';
     const textWidth = ctx.measureText(opts.label).width;
     const tx = opts.labelLeft !== undefined ? left + opts.labelLeft * dpr : x + 3 * dpr + textWidth > left + width ? x - 3 * dpr - textWidth : x + 3 * dpr;
     ctx.fillText(opts.label, tx, top + 2 * dpr + (opts.labelRow ?? 0) * 12 * dpr);
