@@ -5,7 +5,7 @@ import uPlot from 'uplot';
 import { histogram, Histogram, indicesInBin } from '../../core/histogram';
 import { Chart, chartCard, drawVerticalLine, markerLabelSpan, themedAxes } from '../shared/charts';
 import { assignLabelRows } from '../shared/labelRows';
-import { controlChecked, controlValue, h } from '../shared/dom';
+import { controlChecked, controlValue, h, setText } from '../shared/dom';
 import { fmtScore } from '../shared/format';
 import { ThemeColors, withAlpha } from '../shared/theme';
 import type { ResultsModel, ResultsViewState } from './model';
@@ -157,16 +157,19 @@ export class HistogramCard {
     const thresholdOff = this.model.threshold < lo ? 'left' : this.model.threshold > hi ? 'right' : undefined;
     for (const side of ['left', 'right'] as const) {
       const off = markers.filter((m) => Number.isFinite(m.value) && (side === 'left' ? m.value < lo : m.value > hi));
+      // Runs every frame while dragging: touch the DOM only where something changed.
       const badge = this.offScale[side];
-      badge.hidden = off.length === 0;
+      const values = off.map((m) => m.value).join(',');
+      if (badge.hidden !== (off.length === 0)) badge.hidden = off.length === 0;
+      if (badge.dataset.values === values) continue;
       const text = off.map((m) => (m.label.startsWith('threshold') ? m.label : `${m.label} ${fmtScore(m.value)}`)).join(' · ');
       badge.textContent = side === 'left' ? `‹ ${text}` : `${text} ›`;
       badge.title = `Beyond the plotted scores: click to bring ${off.length === 1 ? 'it' : 'them'} into view`;
-      badge.dataset.values = off.map((m) => m.value).join(',');
+      badge.dataset.values = values;
     }
-    this.hint.textContent = thresholdOff
+    setText(this.hint, thresholdOff
       ? `The threshold lies ${thresholdOff === 'right' ? 'above every' : 'below every'} plotted score: click the marker at the ${thresholdOff} edge to bring it into view.`
-      : 'Drag the threshold handle; drag on the plot to zoom, double-click to zoom out; click a bar to show its images.';
+      : 'Drag the threshold handle; drag on the plot to zoom, double-click to zoom out; click a bar to show its images.');
   }
 
   /** Widens the plotted range so these values are inside it (with a little room beyond). */
