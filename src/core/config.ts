@@ -7,3 +7,4 @@ export type { Problem, Severity, ValidationResult, Seg } from './experimentFile/
 export { didYouMean } from './experimentFile/messages';
 export { applyOverrides, validateExperiment } from './experimentFile/overrides';
 export { setManualThreshold } from './experimentFile/thresholdWriteBack';
+export type { DatasetAccess, DatasetReader } from './experimentFile/dataChecks';

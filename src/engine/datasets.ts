@@ -152,23 +152,36 @@ export function loadIdxFiles(files: ResolvedIdxFiles, cfg: Pick<ResolvedDataConf
   };
 }
 
-/** Fashion-MNIST from the Debian package's folder (`dir` is for tests). */
-export function loadFashionMnist(cfg: Pick<ResolvedDataConfig, 'trainLimit' | 'testLimit'>, dir: string = FASHION_MNIST_DIR): Dataset {
+/** The four Fashion-MNIST files in the Debian package's folder (`dir` is for tests). */
+function fashionMnistFiles(dir: string): ResolvedIdxFiles {
   const search = findIdxFiles(dir);
   if (!search.files) {
     throw new InputError(`fashion-mnist is read from the Debian package ${FASHION_MNIST_PACKAGE}, which is not installed (apt-get install ${FASHION_MNIST_PACKAGE}): ${dir} lacks ${search.missing.join(', ')}`);
   }
-  return loadIdxFiles(search.files, cfg, 'Fashion-MNIST', FASHION_MNIST_PACKAGE);
+  return search.files;
 }
 
-export async function loadDataset(cfg: ResolvedDataConfig, baseDir: string): Promise<Dataset> {
+/** Fashion-MNIST from the Debian package's folder (`dir` is for tests). */
+export function loadFashionMnist(cfg: Pick<ResolvedDataConfig, 'trainLimit' | 'testLimit'>, dir: string = FASHION_MNIST_DIR): Dataset {
+  return loadIdxFiles(fashionMnistFiles(dir), cfg, 'Fashion-MNIST', FASHION_MNIST_PACKAGE);
+}
+
+export interface DatasetFiles {
+  files: ResolvedIdxFiles;
+  /** For the source string: "MNIST", "Fashion-MNIST", "IDX files". */
+  name: string;
+  origin: string;
+}
+
+/** Where the dataset's four files are (absolute paths), without reading them; InputError when they cannot be found. */
+export function locateDatasetFiles(cfg: ResolvedDataConfig, baseDir: string): DatasetFiles {
   switch (cfg.dataset) {
     case 'mnist': {
       const { files, label } = locateMnist();
-      return loadIdxFiles(files, cfg, 'MNIST', label);
+      return { files, name: 'MNIST', origin: label };
     }
     case 'fashion-mnist':
-      return loadFashionMnist(cfg);
+      return { files: fashionMnistFiles(FASHION_MNIST_DIR), name: 'Fashion-MNIST', origin: FASHION_MNIST_PACKAGE };
     case 'idx': {
       if (!cfg.files) throw new InputError('data.files (trainImages, trainLabels, testImages, testLabels) is required when data.dataset is idx');
       const given = cfg.files;
@@ -177,11 +190,16 @@ export async function loadDataset(cfg: ResolvedDataConfig, baseDir: string): Pro
         trainImages: resolve('trainImages'), trainLabels: resolve('trainLabels'),
         testImages: resolve('testImages'), testLabels: resolve('testLabels'),
       };
-      return loadIdxFiles(files, cfg, 'IDX files', path.dirname(files.trainImages));
+      return { files, name: 'IDX files', origin: path.dirname(files.trainImages) };
     }
     default: {
       const unknownDataset: never = cfg.dataset;
       throw new InputError(`unknown dataset ${String(unknownDataset)}`);
     }
   }
+}
+
+export async function loadDataset(cfg: ResolvedDataConfig, baseDir: string): Promise<Dataset> {
+  const { files, name, origin } = locateDatasetFiles(cfg, baseDir);
+  return loadIdxFiles(files, cfg, name, origin);
 }

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../core/errors';
+import { constants as zlibConstants } from 'node:zlib';
 
 export type IdxKind = 'images' | 'labels';
 
@@ -185,4 +186,55 @@ export function readIdxImages(file: string, limit?: number): IdxImages {
 /** Reads an IDX labels file (magic 0x00000801): the first `limit` labels. */
 export function readIdxLabels(file: string, limit?: number): Uint8Array {
   return readIdx(file, 'labels', limit).data;
+}
+
+// A gzip prefix this long decompresses to more than any IDX header (deflate expands at most ~1032x).
+const GZIP_PREFIX_BYTES = 4096;
+
+/**
+ * Checks an IDX file by its header and size only, reading no items: what validation needs before
+ * a run. Plain files: header plus file size. Gzip: the first decompressed bytes plus the length
+ * the gzip trailer records (ISIZE, the uncompressed size mod 2^32). Returns the header's
+ * dimensions; every problem is the InputError `readIdx` would raise (or its gzip equivalent).
+ */
+export function readIdxHeader(file: string, expect: IdxKind): number[] {
+  const abs = path.resolve(file);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError(`file not found: ${abs}`);
+    throw new InputError(`${abs}: cannot open: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  // Checked before opening: opening a FIFO would block.
+  if (!stat.isFile()) throw new InputError(`${abs}: expected an IDX file, found a ${stat.isDirectory() ? 'directory' : 'non-regular file'}`);
+  const fd = fs.openSync(abs, 'r');
+  try {
+    const head = readAt(fd, 0, Math.min(stat.size, GZIP_PREFIX_BYTES));
+    if (!isGzip(head)) {
+      const header = parseHeader(head, abs, expect);
+      checkBodyLength(header, stat.size - header.headerBytes, abs, expect);
+      return header.dims;
+    }
+    let start: Uint8Array;
+    try {
+      // SYNC_FLUSH: a prefix of the stream decompresses as far as it goes instead of failing.
+      const out = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: 8 * 1024 * 1024 });
+      start = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    } catch (err) {
+      throw new InputError(`${abs}: starts like gzip (1f 8b) but does not decompress: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const header = parseHeader(start, abs, expect);
+    const trailer = stat.size >= 18 ? readAt(fd, stat.size - 4, 4) : new Uint8Array(0);
+    if (trailer.length < 4) throw new InputError(`${abs}: truncated: too short to be a whole gzip file (${stat.size} bytes)`);
+    const isize = new DataView(trailer.buffer, trailer.byteOffset, 4).getUint32(0, true);
+    const declared = header.headerBytes + header.dims[0] * header.itemBytes;
+    if (declared % 2 ** 32 !== isize) {
+      throw new InputError(`${abs}: truncated or damaged gzip: the header says ${header.dims.join('x')} = ${declared} bytes in all, but the gzip trailer records ${isize}`);
+    }
+    return header.dims;
+  } finally {
+    fs.closeSync(fd);
+  }
 }

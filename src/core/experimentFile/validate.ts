@@ -3,6 +3,7 @@ import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit, type
 import type { ResolvedExperiment } from '../experiment.generated';
 import { Span, docStart, fileProblem, keyText, locate, nodeRange } from './locate';
 import { semanticIssues } from './semanticChecks';
+import { datasetIssues, type DatasetAccess } from './dataChecks';
 import { describeValue, issueFromAjv, nonFiniteIssues, validator } from './messages';
 import { OVERRIDE_SOURCE, Override, Parsed, Problem, Severity, ValidationResult, displayPath, isPrefix } from './problems';
 
@@ -77,7 +78,7 @@ export function byPosition(a: Problem, b: Problem): number {
 }
 
 /** Validates the (possibly overridden) document. */
-export function check(parsed: Parsed, overrides: readonly Override[], extra: Problem[]): ValidationResult {
+export function check(parsed: Parsed, overrides: readonly Override[], extra: Problem[], dataset?: DatasetAccess): ValidationResult {
   const { doc } = parsed;
   const contents = doc.contents;
   if (contents === null || (isScalar(contents) && contents.value === null)) {
@@ -108,6 +109,10 @@ export function check(parsed: Parsed, overrides: readonly Override[], extra: Pro
   }
   const schemaOk = valid && nonFinite.length === 0;
   if (schemaOk) issues.push(...semanticIssues(data as ResolvedExperiment, raw));
+  // The files are read only when everything else is right (a run would get as far as loading them).
+  if (schemaOk && dataset && !hasErrors(parsed.problems) && extra.length === 0 && !issues.some((i) => i.severity === 'error')) {
+    issues.push(...datasetIssues(data as ResolvedExperiment, dataset));
+  }
   const problems = [...parsed.problems, ...extra, ...issues.map((i) => locate(i, parsed, overrides))].sort(byPosition);
   const ok = schemaOk && !hasErrors(problems);
   return ok ? { ok, experiment: data as ResolvedExperiment, problems } : { ok, problems };
