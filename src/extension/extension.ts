@@ -73,6 +73,8 @@ export function activate(context: vscode.ExtensionContext): AelabApi {
         vscode.window.setStatusBarMessage(`$(circle-slash) ${name} cancelled`, 5000);
         break;
       case 'failed':
+        // Refused before its folder existed: bad input, so show it in the file too.
+        if (run.refusedAtStart && run.error) void diagnostics.reportRunFailure(vscode.Uri.file(run.experimentPath), run.error);
         void vscode.window.showErrorMessage(`Training ${name} failed: ${(run.error ?? 'unknown error').split('\n')[0]}`, 'Open Log').then((a) => {
           if (a) void vscode.commands.executeCommand(COMMANDS.showLog, run.runDir ?? run.key);
         });

@@ -146,6 +146,17 @@ export function buildRunNodes(experimentName: string, listings: readonly RunList
       description: progressMessage(r, now, false), tooltip: runTooltip(undefined, undefined, state, [r.experimentPath]), hasLog: true,
     });
   }
+  // Runs refused before the engine created their folder (bad input found at start): kept in
+  // memory for this window, so the failure and its log stay where the user looks.
+  for (const r of mine.filter((x) => !x.runId && x.state === 'failed').sort((a, b) => b.enqueuedAt - a.enqueuedAt)) {
+    const error = r.error ?? 'unknown error';
+    const when = new Date(r.endedAt ?? r.enqueuedAt).toLocaleTimeString();
+    nodes.push({
+      kind: 'run', experimentName, liveKey: r.key, state: 'failed', label: `failed at start (${when})`,
+      description: `failed: ${truncate(error.split('\n')[0], 60)}`,
+      tooltip: runTooltip(undefined, undefined, 'failed', [r.experimentPath, `error: ${error}`, 'nothing was written: the run stopped before its folder was created']), hasLog: true,
+    });
+  }
   for (const listing of listings) {
     const liveRun = byRunId.get(listing.runId);
     const hasLog = fs.existsSync(path.join(listing.dir, RUN_FILES.log)) || liveRun !== undefined;
