@@ -2,7 +2,7 @@
 import { isAlias, isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { findPair, overrideProblem } from './locate';
 import { Override, Problem, ValidationResult, displayPath } from './problems';
-import { byPosition, check, hasErrors, parse } from './validate';
+import { byPosition, check, hasErrors, parse, schemaProblemsBesideSyntaxErrors } from './validate';
 import type { DatasetAccess } from './dataChecks';
 
 
@@ -71,7 +71,7 @@ export function blockingScalar(doc: Document, segs: readonly string[]): number {
  */
 export function applyOverrides(text: string, fileName: string, overrides: readonly string[], dataset?: DatasetAccess): ValidationResult {
   const parsed = parse(text, fileName);
-  if (hasErrors(parsed.problems)) return { ok: false, problems: parsed.problems.sort(byPosition) };
+  if (hasErrors(parsed.problems)) return { ok: false, problems: [...parsed.problems, ...schemaProblemsBesideSyntaxErrors(parsed)].sort(byPosition) };
   const applied: Override[] = [];
   const extra: Problem[] = [];
   overrides.forEach((raw, index) => {

@@ -3,6 +3,7 @@ import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit, type
 import type { ResolvedExperiment } from '../experiment.generated';
 import { Span, docStart, fileProblem, keyText, locate, nodeRange } from './locate';
 import { semanticIssues } from './semanticChecks';
+import { explainSyntaxError, scalarLooksLikeKey } from './yamlSyntax';
 import { datasetIssues, type DatasetAccess } from './dataChecks';
 import { describeValue, issueFromAjv, nonFiniteIssues, validator } from './messages';
 import { OVERRIDE_SOURCE, Override, Parsed, Problem, Severity, ValidationResult, displayPath, isPrefix } from './problems';
@@ -37,8 +38,11 @@ export function yamlProblem(parsed: Parsed, e: YAMLError, severity: Severity): P
     case 'TAG_RESOLVE_FAILED':
       message = `${e.message}; the value is read as plain text`;
       break;
-    default:
-      message = `YAML syntax error: ${e.message}`;
+    default: {
+      const explained = explainSyntaxError(parsed.text, e);
+      if (explained) span = explained.span;
+      message = explained ? `YAML syntax: ${explained.message}` : `YAML syntax error: ${e.message}`;
+    }
   }
   return fileProblem(parsed, span, message, '', severity);
 }
@@ -47,14 +51,21 @@ export function parse(text: string, fileName: string): Parsed {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const parsed: Parsed = { text, fileName, doc, lc, problems: [] };
-  parsed.problems.push(...doc.errors.map((e) => yamlProblem(parsed, e, 'error')));
+  // One mistake often yields several parser errors that explain to the same words: keep one.
+  const seen = new Set<string>();
+  for (const p of doc.errors.map((e) => yamlProblem(parsed, e, 'error'))) {
+    const key = `${p.line}|${p.message}`;
+    if (!seen.has(key)) parsed.problems.push(p);
+    seen.add(key);
+  }
   parsed.problems.push(...doc.warnings.map((w) => yamlProblem(parsed, w, 'warning')));
   if (doc.errors.length > 0) return parsed;
   const contents = doc.contents;
   const isEmpty = contents === null || (isScalar(contents) && contents.value === null);
   if (!isEmpty && !isMap(contents)) {
     const what = isSeq(contents) ? 'a list' : isScalar(contents) ? `a single value (${describeValue(contents.value)})` : 'not a mapping';
-    parsed.problems.push(fileProblem(parsed, nodeRange(contents) ?? [0, 0], `an experiment file must be a mapping of keys (name:, data:, model:, training:, ...), but this document is ${what}`, '', 'error'));
+    const hint = isScalar(contents) ? scalarLooksLikeKey(contents.value) : undefined;
+    parsed.problems.push(fileProblem(parsed, nodeRange(contents) ?? [0, 0], hint ? `YAML syntax: ${hint}` : `an experiment file must be a mapping of keys (name:, data:, model:, training:, ...), but this document is ${what}`, '', 'error'));
     return parsed;
   }
   visit(doc, {
@@ -118,3 +129,44 @@ export function check(parsed: Parsed, overrides: readonly Override[], extra: Pro
   return ok ? { ok, experiment: data as ResolvedExperiment, problems } : { ok, problems };
 }
 
+
+/**
+ * Schema problems in the parts of a file that parsed despite syntax errors: key and value
+ * problems on lines no syntax error touches (nor the line above one, often its parent key).
+ * Missing keys are left out: the key may be in the part that did not parse.
+ */
+export function schemaProblemsBesideSyntaxErrors(parsed: Parsed): Problem[] {
+  const damaged = new Set<number>();
+  for (const p of parsed.problems.filter((x) => x.severity === 'error')) {
+    for (let line = p.line - 1; line <= p.endLine; line++) damaged.add(line);
+  }
+  for (const e of parsed.doc.errors) {
+    const from = parsed.lc.linePos(e.pos[0]).line;
+    const to = parsed.lc.linePos(Math.max(e.pos[0], e.pos[1])).line;
+    for (let line = from - 1; line <= to; line++) damaged.add(line);
+  }
+  let raw: unknown;
+  try {
+    raw = parsed.doc.toJS({ maxAliasCount: 100 });
+  } catch {
+    return [];
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return [];
+  const data = structuredClone(raw);
+  const validate = validator();
+  if (validate(data)) return [];
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const e of validate.errors ?? []) {
+    const issue = issueFromAjv(e, data);
+    if (!issue || issue.anchor === 'mapping') continue;
+    const p = locate(issue, parsed, []);
+    let touched = false;
+    for (let line = p.line; line <= p.endLine; line++) touched ||= damaged.has(line);
+    const key = `${p.line}|${p.message}`;
+    if (touched || seen.has(key)) continue;
+    seen.add(key);
+    problems.push(p);
+  }
+  return problems;
+}
