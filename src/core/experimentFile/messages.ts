@@ -17,6 +17,7 @@ export function validator(): ValidateFunction {
       strictNumbers: true, // NaN / Infinity are not numbers
     });
     ajv.addKeyword('patternErrorMessage'); // editor annotation (VS Code / YAML language server)
+    ajv.addKeyword('markdownEnumDescriptions'); // the same: what each enum value means
     compiled = ajv.compile(experimentSchema);
   }
   return compiled;
