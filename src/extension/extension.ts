@@ -19,6 +19,7 @@ import * as validateExperiment from './commands/validateExperiment';
 import { ExperimentDiagnostics } from './diagnostics';
 import { ExperimentsTreeProvider, VIEW_ID } from './experimentsTree';
 import { ExperimentLanguageFeatures } from './languageFeatures';
+import { ExperimentQuickFixes } from './quickFixes';
 import { formatMetric, formatMs } from './model/format';
 import { Panels } from './panels/panels';
 import { RunManager } from './runManager';
@@ -44,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): AelabApi {
   const tree = new ExperimentsTreeProvider(runs);
   const panels = new Panels({ extensionUri: context.extensionUri, manager: runs, output });
   const statusBar = new RunStatusBar(runs);
-  context.subscriptions.push(runs, diagnostics, tree, panels, statusBar, new ExperimentLanguageFeatures());
+  context.subscriptions.push(runs, diagnostics, tree, panels, statusBar, new ExperimentLanguageFeatures(), new ExperimentQuickFixes());
   context.subscriptions.push(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }));
 
   const ctx: CommandContext = { manager: runs, tree, diagnostics, panels, output, examplesDir: context.asAbsolutePath('examples') };

@@ -162,7 +162,9 @@ export function issueFromAjv(e: ErrorObject, data: unknown): Issue | undefined {
         const elsewhere = parentsWithKey(key, segs);
         if (elsewhere.length > 0) hint = `; "${key}" belongs in ${elsewhere.join(' or ')}`;
       }
-      return err(`unknown key "${key}" ${where} (expected one of: ${allowed.join(', ')}${hint})`, 'key', [...segs, key]);
+      const issue = err(`unknown key "${key}" ${where} (expected one of: ${allowed.join(', ')}${hint})`, 'key', [...segs, key]);
+      if (typo) issue.fix = { title: `Change "${key}" to "${typo}"`, replacement: typo };
+      return issue;
     }
     case 'required': {
       const missing = String(params.missingProperty);
@@ -176,7 +178,9 @@ export function issueFromAjv(e: ErrorObject, data: unknown): Issue | undefined {
     case 'enum': {
       const allowed = (schema.enum ?? []).map(String);
       const typo = typeof value === 'string' ? didYouMean(value, allowed) : undefined;
-      return err(`${p} must be one of ${allowed.join(', ')}, got ${describeValue(value)}${typo ? ` (did you mean "${typo}"?)` : ''}`);
+      const issue = err(`${p} must be one of ${allowed.join(', ')}, got ${describeValue(value)}${typo ? ` (did you mean "${typo}"?)` : ''}`);
+      if (typo) issue.fix = { title: `Change ${describeValue(value)} to "${typo}"`, replacement: typo };
+      return issue;
     }
     case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum':
       return err(`${p} must be ${typeWords(schema.type)} ${String(params.comparison)} ${String(params.limit)}, got ${describeValue(value)}`);
