@@ -68,6 +68,8 @@ describe('extension: tree model', () => {
     assert.equal(nodes[0].description, 'failed: corruption level for occlusion is a fraction (of the image …');
     assert.match(nodes[0].tooltip, /error: corruption level for occlusion .* found 12/);
     assert.deepEqual(runChildren(nodes[0]).map((c) => c.kind), ['log']);
+    applyRunEvent(refused, { type: 'failed', error: '/home/u/data/train-images: truncated: header says 60x28x28' }, now);
+    assert.equal(buildRunNodes('baseline', [], [refused], now)[0].description, 'failed: train-images: truncated: header says 60x28x28');
     // A run that failed after its folder existed is not "refused at start".
     const later = newLiveRun('k4', 'baseline', '/x/baseline.aelab.yaml', 3, now);
     applyRunEvent(later, { type: 'started', runId: 'r', runDir: '/d', backend: 'cpu', epochs: 3, batchesPerEpoch: 1 }, now);

@@ -45,3 +45,8 @@ export function truncate(text: string, max: number): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
 }
+
+/** Absolute file paths in a message cut to their file names, for one-line descriptions (the tooltip keeps them whole). */
+export function withFileNames(text: string): string {
+  return text.replace(/(?:[A-Za-z]:)?[\\/](?:[^\s:\\/]+[\\/])+([^\s:\\/]+)/g, '$1');
+}

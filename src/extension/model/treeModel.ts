@@ -7,7 +7,7 @@ import { isMap, isScalar, parseDocument } from 'yaml';
 import { formatProblem, validateExperiment } from '../../core/config';
 import { listRuns, RunListing } from '../../core/runFolder';
 import { RUN_FILES, RunState, RunSummary } from '../../core/runFormat';
-import { formatLoss, formatMetric, truncate } from './format';
+import { formatLoss, formatMetric, truncate, withFileNames } from './format';
 import { LiveRun, isActiveState, progressMessage } from './liveRun';
 
 export interface ExperimentFileInfo {
@@ -153,7 +153,7 @@ export function buildRunNodes(experimentName: string, listings: readonly RunList
     const when = new Date(r.endedAt ?? r.enqueuedAt).toLocaleTimeString();
     nodes.push({
       kind: 'run', experimentName, liveKey: r.key, state: 'failed', label: `failed at start (${when})`,
-      description: `failed: ${truncate(error.split('\n')[0], 60)}`,
+      description: `failed: ${truncate(withFileNames(error.split('\n')[0]), 60)}`,
       tooltip: runTooltip(undefined, undefined, 'failed', [r.experimentPath, `error: ${error}`, 'nothing was written: the run stopped before its folder was created']), hasLog: true,
     });
   }
