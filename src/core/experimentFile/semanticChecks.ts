@@ -61,7 +61,7 @@ function runRefusals(x: ResolvedExperiment, raw: unknown): Issue[] {
   const error = (segs: Seg[], message: string) => issues.push({ segs, anchor: 'value', message, severity: 'error' });
   const levelProblem = (type: CorruptionType, level: number) => {
     const what = FRACTION_LEVEL[type];
-    return what && level > 1 ? `for ${type} the level is ${what}: it must be at most 1, got ${level}` : undefined;
+    return what && level > 1 ? `for ${type} is ${what}: it must be at most 1, got ${level}` : undefined;
   };
   const testLevel = levelProblem(x.corruption.type, x.corruption.level);
   if (testLevel) error(['corruption', 'level'], `corruption.level ${testLevel}`);
@@ -71,7 +71,7 @@ function runRefusals(x: ResolvedExperiment, raw: unknown): Issue[] {
     const contaminationLevel = levelProblem(type, c.level ?? x.corruption.level);
     if (contaminationLevel) {
       const at: Seg[] = has(raw, ['data', 'trainContamination', 'level']) ? ['data', 'trainContamination', 'level'] : ['data', 'trainContamination', 'type'];
-      error(at, `data.trainContamination ${contaminationLevel}${c.level === undefined ? ' (the level comes from corruption.level)' : ''}`);
+      error(at, `data.trainContamination.level ${contaminationLevel}${c.level === undefined ? ' (the level comes from corruption.level)' : ''}`);
     }
   }
   if (x.corruption.fraction === 1) {
