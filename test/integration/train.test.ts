@@ -191,6 +191,7 @@ describe('training in a worker process', function () {
       assert.match(node.label, /^failed at start/);
       const item = a.tree.getTreeItem(node);
       assert.equal(iconId(item), 'error');
+      assert.equal(item.contextValue, 'aelab.run.refused', 'no folder: no Open Results, Reveal or Delete');
       assert.match(String(item.description), /^failed: .*train-images: truncated/);
       const children = await a.tree.getChildren(node);
       assert.deepEqual(children.map((c) => c.kind), ['log']);
