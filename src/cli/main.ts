@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyOverrides, formatProblem, Problem } from '../core/config';
 import { InputError } from '../core/errors';
-import { datasetAccessFor } from '../engine/datasetReader';
+import { datasetAccessFor } from '../core/datasetFiles';
 import type { BackendPreference, ThreadsPreference } from '../core/protocol';
 import { appendRunLog, listRuns, readRun, RunListing } from '../core/runFolder';
 import { formatSummary, fmt, table } from './format';

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DatasetAccess, Problem, validateExperiment, ValidationResult } from '../core/config';
-import { datasetAccessFor } from '../engine/datasetReader';
+import { datasetAccessFor } from '../core/datasetFiles';
 import { Disposable } from './lifecycle';
 
 export const DIAGNOSTIC_SOURCE = 'aelab';

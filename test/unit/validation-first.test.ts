@@ -1,4 +1,5 @@
-// Validation finds what the engine would refuse, first: every `new InputError(` in src/engine is
+// Validation finds what the engine would refuse, first: every `new InputError(` in src/engine (and
+// the core files it loads through: datasetFiles.ts, idxFormat.ts) is
 // walked and either reproduced below (validation reports it at the key, the engine's loading
 // refuses the same input) or shown to be unreachable past the schema. Tiny IDX files, no training.
 import { strict as assert } from 'node:assert';
@@ -11,11 +12,12 @@ import { formatProblem, validateExperiment } from '../../src/core/config';
 import { InputError } from '../../src/core/errors';
 import type { ResolvedExperiment } from '../../src/core/experiment.generated';
 import { validator } from '../../src/core/experimentFile/messages';
-import { datasetAccessFor } from '../../src/engine/datasetReader';
+import { datasetAccessFor } from '../../src/core/datasetFiles';
 import { FASHION_MNIST_DIR, loadDataset, MNIST_DIR_ENV } from '../../src/engine/datasets';
 import { prepareData } from '../../src/engine/prepareData';
 
 const engineDir = path.resolve(__dirname, '..', '..', 'src', 'engine');
+const coreDir = path.resolve(__dirname, '..', '..', 'src', 'core');
 
 function idx(dims: number[], body: ArrayLike<number>, type = 0x08): Uint8Array {
   const out = new Uint8Array(4 + 4 * dims.length + body.length);
@@ -111,6 +113,7 @@ const UNREACHABLE: Record<string, string> = {
   'MNIST files not found': 'where MNIST is looked for is locateDatasetFiles, which validation calls itself (the AELAB_MNIST_DIR case above shows its refusal located)',
   'too short to be a whole gzip file': 'readIdxHeader, the reader validation itself uses',
   'truncated or damaged gzip': 'readIdxHeader, the reader validation itself uses (the "gzip cut in half" case)',
+  'decompresses to more than': 'readIdxLabelPrefix, the reader validation itself uses: bounded by what the header declares',
 };
 
 describe('validation reports every engine input check first, located at the key', function () {
@@ -174,6 +177,14 @@ describe('validation reports every engine input check first, located at the key'
     fs.writeFileSync(path.join(dir, 'train-images.idx.gz'), gz(images(40, 12, 12)));
     const zipped = writeExperiment('zipped', { data: { files: { trainImages: 'train-images.idx.gz' } } });
     assert.deepEqual(validateExperiment(zipped.text, zipped.file, datasetAccessFor(zipped.file)).problems.map(formatProblem), []);
+    // normalClasses read the labels, gzipped too: digit 3 is label 3, 13, 23, 33 of the training file.
+    fs.writeFileSync(path.join(dir, 'train-labels.idx.gz'), gz(labels(40)));
+    const threes = writeExperiment('threes', { data: { files: { trainLabels: 'train-labels.idx.gz' }, normalClasses: [3] } });
+    assert.deepEqual(validateExperiment(threes.text, threes.file, datasetAccessFor(threes.file)).problems.map(formatProblem), []);
+    const early = writeExperiment('threes-early', { data: { files: { trainLabels: 'train-labels.idx.gz' }, normalClasses: [3], trainLimit: 3 } });
+    const [p] = validateExperiment(early.text, early.file, datasetAccessFor(early.file)).problems;
+    assert.equal(p.path, 'data.normalClasses');
+    assert.match(p.message, /none of the 3 loaded has one of these labels/);
   });
 
   for (const c of CASES) {
@@ -234,6 +245,13 @@ describe('validation reports every engine input check first, located at the key'
       }
     };
     walk(engineDir);
+    // The engine loads through these core files too (locating the files, parsing IDX headers).
+    for (const f of ['idxFormat.ts', 'datasetFiles.ts']) {
+      const lines = fs.readFileSync(path.join(coreDir, f), 'utf8').split('\n');
+      lines.forEach((line, i) => {
+        if (line.includes('new InputError(')) sites.push(`core/${f}:${i + 1}: ${line.trim()} ${lines[i + 1]?.trim() ?? ''}`);
+      });
+    }
     assert.ok(sites.length >= 20, `found only ${sites.length} sites`);
     const known = [...CASES.map((c) => c.site).filter(Boolean), ...SCHEMA_GUARDED.map((g) => g.site), ...Object.keys(UNREACHABLE)];
     const fashionCovered = CASES.some((c) => c.site.startsWith('fashion-mnist'));
