@@ -1,7 +1,7 @@
 // IDX files, the format MNIST and its relatives ship in: a 4-byte magic (0, 0, element type,
 // number of dimensions), one big-endian uint32 per dimension, then the elements row-major.
 // Only unsigned-byte files are accepted (every MNIST-like dataset uses them). Files may be
-// gzipped; plain files are read only as far as a limit needs.
+// gzipped; plain files are read only as far as a limit needs. Header parsing: core/idxFormat.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
