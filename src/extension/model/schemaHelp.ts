@@ -19,7 +19,9 @@ export interface HoverContext {
   corruptionType?: string;
 }
 
-const isLevel = (path: readonly (string | number)[]) => path.map(String).join('.') === 'corruption.level' || path.map(String).join('.') === 'data.trainContamination.level';
+/** Keys whose meaning depends on a corruption type. */
+const LEVEL_KEYS = new Set(['corruption.level', 'data.trainContamination.level']);
+const isLevel = (path: readonly (string | number)[]) => LEVEL_KEYS.has(path.map(String).join('.'));
 
 /** The corruption type a `level` at `path` applies to, from the file's data (defaults from the schema). */
 export function corruptionTypeFor(path: readonly (string | number)[], data: unknown): string | undefined {
