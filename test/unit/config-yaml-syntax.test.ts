@@ -34,6 +34,12 @@ describe('config: YAML syntax errors say what to do', () => {
     it(title, () => assert.deepEqual(problems(text), expected));
   }
 
+  it('no space after the colon on the only key of a mapping (no syntax error: the value is text)', () => {
+    assert.deepEqual(problems('name: a\ntraining:\n  epochs:2\n'), [
+      'f.aelab.yaml:3:3: training must be a mapping, got "epochs:2": "epochs:2" is read as plain text: add a space after the colon (epochs: 2)',
+    ]);
+  });
+
   it('schema problems in the parts that parsed are still shown; the damaged part gives none', () => {
     const text = 'name: a\ntraining:\n  epochs:2\n  batchSize: 4\n  optimizer: adamm\nmodel:\n  architecture: cnnn\n';
     assert.deepEqual(problems(text), [

@@ -2,6 +2,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { describeKeys, experimentSchema, schemaAt, type SchemaNode } from '../schema';
 import { Anchor, Issue, Seg, displayPath, isPrefix } from './problems';
+import { scalarLooksLikeKey } from './yamlSyntax';
 
 
 let compiled: ValidateFunction | undefined;
@@ -173,8 +174,11 @@ export function issueFromAjv(e: ErrorObject, data: unknown): Issue | undefined {
       if (cond) issue.related = cond.paths;
       return issue;
     }
-    case 'type':
-      return err(`${p} must be ${typeWords(String(params.type))}, got ${describeValue(value)}`);
+    case 'type': {
+      // `training:\n  epochs:2` parses as the text "epochs:2": say what to type.
+      const looksLikeKey = String(params.type).includes('object') ? scalarLooksLikeKey(value) : undefined;
+      return err(`${p} must be ${typeWords(String(params.type))}, got ${describeValue(value)}${looksLikeKey ? `: ${looksLikeKey}` : ''}`);
+    }
     case 'enum': {
       const allowed = (schema.enum ?? []).map(String);
       const typo = typeof value === 'string' ? didYouMean(value, allowed) : undefined;
