@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyOverrides, formatProblem, Problem } from '../core/config';
 import { InputError } from '../core/errors';
+import { datasetAccessFor } from '../core/datasetFiles';
 import type { BackendPreference, ThreadsPreference } from '../core/protocol';
 import { appendRunLog, listRuns, readRun, RunListing } from '../core/runFolder';
 import { formatSummary, fmt, table } from './format';
@@ -37,7 +38,8 @@ interface Io {
 
 class UsageError extends Error {}
 
-function readExperiment(file: string, overrides: string[], io: Io) {
+/** Reads and validates an experiment; `checkData` also checks the dataset's files (validate, run). */
+function readExperiment(file: string, overrides: string[], io: Io, checkData = true) {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -45,7 +47,7 @@ function readExperiment(file: string, overrides: string[], io: Io) {
     io.err(`${file}: cannot read: ${(err as Error).message}`);
     return undefined;
   }
-  const result = applyOverrides(text, file, overrides);
+  const result = applyOverrides(text, file, overrides, checkData ? datasetAccessFor(file) : undefined);
   printProblems(result.problems, io);
   return result.ok ? result.experiment : undefined;
 }
@@ -161,7 +163,7 @@ function commandList(args: string[], io: Io): number {
   }
   const rows: string[][] = [['experiment / run', '', 'state', 'AUROC', 'F1', '']];
   for (const file of files) {
-    const experiment = readExperiment(file, [], { ...io, err: () => undefined });
+    const experiment = readExperiment(file, [], { ...io, err: () => undefined }, false);
     const rel = path.relative(io.cwd, file);
     if (!experiment) {
       rows.push([rel, '', 'invalid (aelab validate)', '', '', '']);

@@ -29,6 +29,8 @@ export interface SchemaNode {
   pattern?: string;
   /** VS Code / YAML-language-server extension: the message shown when `pattern` fails. */
   patternErrorMessage?: string;
+  /** VS Code / YAML-language-server extension: one Markdown description per `enum` value, in order. */
+  markdownEnumDescriptions?: readonly string[];
   allOf?: readonly SchemaNode[];
   if?: SchemaNode;
   then?: SchemaNode;
@@ -107,4 +109,11 @@ export function describeKeys(path: SchemaPath): KeyDescription[] {
     if ('default' in schema) key.default = schema.default;
     return key;
   });
+}
+
+/** What one allowed value of an enum key means (markdownEnumDescriptions), e.g. `fpr` of evaluation.threshold.strategy. */
+export function enumValueDescription(path: SchemaPath, value: unknown): string | undefined {
+  const node = schemaAt(path);
+  const i = node?.enum?.indexOf(value) ?? -1;
+  return i >= 0 ? node?.markdownEnumDescriptions?.[i] : undefined;
 }

@@ -2,18 +2,14 @@
 // training set is contaminated). Works in place on flat [0, 1] image arrays; every random draw
 // comes from the Rng passed in, so a seed reproduces the same corrupted pixels.
 import { InputError } from '../core/errors';
+import { enumValueDescription, experimentSchema } from '../core/schema';
 import type { CorruptionType } from '../core/experiment.generated';
 import type { Rng } from '../core/rng';
 
-/** One line per type, for docs and UI; also the source of CORRUPTION_TYPES (so none is missed). */
-export const CORRUPTION_DESCRIPTIONS: Readonly<Record<CorruptionType, string>> = {
-  gaussian: 'adds N(0, level²) noise to every pixel (level = standard deviation), clipped to [0, 1]',
-  'salt-and-pepper': 'sets each pixel, with probability level, to 0 or 1 (half each)',
-  speckle: 'multiplicative noise x + x·N(0, level²): changes only the strokes, not the black background',
-  uniform: 'adds U(-level, level) noise to every pixel, clipped to [0, 1]',
-  occlusion: 'paints one white (1) square of side round(level × image side), at least 1 px, at a random place',
-  blur: 'Gaussian blur with sigma = level pixels (separable, edges clamped)',
-};
+/** What each type does and what its level means: from the schema (markdownEnumDescriptions), the one place the text lives. */
+export const CORRUPTION_DESCRIPTIONS: Readonly<Record<CorruptionType, string>> = Object.fromEntries(
+  (experimentSchema.definitions?.corruptionType.enum ?? []).map((type) => [type, enumValueDescription(['corruption', 'type'], type) ?? '']),
+) as Record<CorruptionType, string>;
 
 export const CORRUPTION_TYPES = Object.keys(CORRUPTION_DESCRIPTIONS) as readonly CorruptionType[];
 

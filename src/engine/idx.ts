@@ -1,13 +1,14 @@
 // IDX files, the format MNIST and its relatives ship in: a 4-byte magic (0, 0, element type,
 // number of dimensions), one big-endian uint32 per dimension, then the elements row-major.
 // Only unsigned-byte files are accepted (every MNIST-like dataset uses them). Files may be
-// gzipped; plain files are read only as far as a limit needs.
+// gzipped; plain files are read only as far as a limit needs. Header parsing: core/idxFormat.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InputError } from '../core/errors';
+import { checkBodyLength, isGzip, MAX_HEADER_BYTES, parseHeader, type IdxKind } from '../core/idxFormat';
 
-export type IdxKind = 'images' | 'labels';
+export type { IdxKind } from '../core/idxFormat';
 
 /** An IDX array: the header's dimensions and the bytes of the first `count` items. */
 export interface IdxArray {
@@ -27,73 +28,6 @@ export interface IdxImages {
   height: number;
   /** Images the file holds (count is smaller when a limit applied). */
   countInFile: number;
-}
-
-const UNSIGNED_BYTE = 0x08;
-const EXPECTED: Record<IdxKind, { magic: number; dims: number; what: string; unit: string }> = {
-  images: { magic: 0x00000803, dims: 3, what: 'unsigned byte images, 3 dims', unit: 'pixels' },
-  labels: { magic: 0x00000801, dims: 1, what: 'unsigned byte labels, 1 dim', unit: 'labels' },
-};
-// Other IDX element types, named so a wrong file is reported as what it is.
-const TYPE_NAMES: Record<number, string> = {
-  0x08: 'unsigned byte', 0x09: 'signed byte', 0x0b: 'int16', 0x0c: 'int32', 0x0d: 'float32', 0x0e: 'float64',
-};
-// The largest header: 4 magic bytes plus 255 dimensions.
-const MAX_HEADER_BYTES = 4 + 4 * 255;
-
-const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
-
-function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-}
-
-function describeMagic(bytes: Uint8Array): string {
-  const type = TYPE_NAMES[bytes[2]];
-  if (bytes[0] !== 0 || bytes[1] !== 0 || !type) return 'not an IDX file';
-  return `${type}, ${bytes[3]} dim${bytes[3] === 1 ? '' : 's'}`;
-}
-
-interface IdxHeader {
-  dims: number[];
-  headerBytes: number;
-  /** Bytes per item: the product of every dimension after the first. */
-  itemBytes: number;
-}
-
-/** Validates magic and header against what `expect` asks for; `bytes` needs only the header. */
-function parseHeader(bytes: Uint8Array, name: string, expect: IdxKind | undefined): IdxHeader {
-  if (bytes.length < 4) {
-    throw new InputError(`${name}: not an IDX file: ${bytes.length} byte(s), too short for the 4-byte magic number`);
-  }
-  const magic = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
-  const ndims = bytes[3];
-  const want = expect ? EXPECTED[expect] : undefined;
-  const magicOk = bytes[0] === 0 && bytes[1] === 0 && bytes[2] === UNSIGNED_BYTE && ndims > 0;
-  if (!magicOk || (want && magic !== want.magic)) {
-    const expected = want ? `IDX magic ${hex(want.magic)} (${want.what})` : 'an IDX magic 0x000008NN (unsigned byte, N >= 1 dims)';
-    throw new InputError(`${name}: expected ${expected}, found ${hex(magic)} (${describeMagic(bytes)})`);
-  }
-  const headerBytes = 4 + 4 * ndims;
-  if (bytes.length < headerBytes) {
-    throw new InputError(`${name}: truncated: the header declares ${ndims} dims (${headerBytes} header bytes), file has ${bytes.length} bytes`);
-  }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const dims: number[] = [];
-  for (let d = 0; d < ndims; d++) dims.push(view.getUint32(4 + 4 * d, false));
-  const itemBytes = dims.slice(1).reduce((p, n) => p * n, 1);
-  return { dims, headerBytes, itemBytes };
-}
-
-/** The body must hold exactly what the header declares: fewer is truncation, more is a wrong shape. */
-function checkBodyLength(header: IdxHeader, bodyBytes: number, name: string, expect: IdxKind | undefined): void {
-  const declared = header.dims[0] * header.itemBytes;
-  if (declared === bodyBytes) return;
-  const unit = expect ? EXPECTED[expect].unit : 'data';
-  const says = `header says ${header.dims.join('x')} = ${declared} bytes of ${unit}`;
-  const has = `file has ${bodyBytes} after its ${header.headerBytes}-byte header`;
-  throw new InputError(bodyBytes < declared
-    ? `${name}: truncated: ${says}, ${has}`
-    : `${name}: ${says}, ${has} (${bodyBytes - declared} extra bytes)`);
 }
 
 function limitedCount(inFile: number, limit: number | undefined, name: string): number {
@@ -186,3 +120,4 @@ export function readIdxImages(file: string, limit?: number): IdxImages {
 export function readIdxLabels(file: string, limit?: number): Uint8Array {
   return readIdx(file, 'labels', limit).data;
 }
+

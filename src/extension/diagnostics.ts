@@ -1,9 +1,10 @@
-// Live validation of open *.aelab.yaml documents: YAML syntax and schema problems as Problems at
-// the exact range of the offending key or value, debounced while typing, cleared when fixed or
-// when the document closes.
+// Live validation of open *.aelab.yaml documents: YAML syntax, schema and dataset problems as
+// Problems at the exact range of the offending key or value, debounced while typing, cleared when
+// fixed or when the document closes; and why training refused a file, once a run reports it.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Problem, validateExperiment, ValidationResult } from '../core/config';
+import { DatasetAccess, Problem, validateExperiment, ValidationResult } from '../core/config';
+import { datasetAccessFor } from '../core/datasetFiles';
 import { Disposable } from './lifecycle';
 
 export const DIAGNOSTIC_SOURCE = 'aelab';
@@ -29,14 +30,24 @@ export function toDiagnostic(p: Problem): vscode.Diagnostic {
   return d;
 }
 
+/** Dataset checks for files on disk (relative data.files start beside the file); none for unsaved ones. */
+export function datasetAccessOf(uri: vscode.Uri): DatasetAccess | undefined {
+  return uri.scheme === 'file' ? datasetAccessFor(uri.fsPath) : undefined;
+}
+
 export class ExperimentDiagnostics extends Disposable {
   readonly collection = this._register(vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE));
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Why training refused a file that validation passed, shown until the file changes. */
+  private readonly runRefusals = new Map<string, Problem>();
 
   constructor() {
     super();
     this._register(vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0)));
-    this._register(vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document, DEBOUNCE_MS)));
+    this._register(vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length > 0) this.runRefusals.delete(e.document.uri.toString());
+      this.schedule(e.document, DEBOUNCE_MS);
+    }));
     this._register(vscode.workspace.onDidCloseTextDocument((d) => this.clear(d.uri)));
     this._register(vscode.workspace.onDidDeleteFiles((e) => e.files.forEach((f) => this.clear(f))));
     this._register(vscode.workspace.onDidRenameFiles((e) => e.files.forEach((f) => this.clear(f.oldUri))));
@@ -50,14 +61,38 @@ export class ExperimentDiagnostics extends Disposable {
     const pending = this.timers.get(key);
     if (pending) clearTimeout(pending);
     this.timers.delete(key);
-    const result = validateExperiment(document.getText(), path.basename(document.uri.fsPath || document.uri.path));
-    this.collection.set(document.uri, result.problems.map(toDiagnostic));
+    const result = validateExperiment(document.getText(), path.basename(document.uri.fsPath || document.uri.path), datasetAccessOf(document.uri));
+    this.publish(document.uri, result);
     return result;
   }
 
   /** Publishes problems found for a file that is not open (Train / Validate from the tree). */
   publish(uri: vscode.Uri, result: ValidationResult): void {
-    this.collection.set(uri, result.problems.map(toDiagnostic));
+    const refusal = this.runRefusals.get(uri.toString());
+    this.collection.set(uri, [...result.problems, ...(refusal ? [refusal] : [])].map(toDiagnostic));
+  }
+
+  /**
+   * A run of this file was refused at start (the worker's input check): checks the file again,
+   * dataset included, so the problem shows at its key; when validation finds nothing (a check it
+   * does not know), the engine's message shows at the top of the file until the file changes.
+   */
+  async reportRunFailure(uri: vscode.Uri, error: string): Promise<void> {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    let result: ValidationResult;
+    try {
+      const text = open ? open.getText() : new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+      result = validateExperiment(text, path.basename(uri.fsPath), datasetAccessOf(uri));
+    } catch {
+      return; // the file is gone: nothing to point at
+    }
+    if (result.ok) {
+      this.runRefusals.set(uri.toString(), {
+        file: path.basename(uri.fsPath), line: 1, column: 1, endLine: 1, endColumn: 1, path: '', severity: 'error',
+        message: `training refused this experiment: ${error.split('\n')[0]}`,
+      });
+    }
+    this.publish(uri, result);
   }
 
   private schedule(document: vscode.TextDocument, delay: number): void {
@@ -73,6 +108,7 @@ export class ExperimentDiagnostics extends Disposable {
 
   private clear(uri: vscode.Uri): void {
     const key = uri.toString();
+    this.runRefusals.delete(key);
     const pending = this.timers.get(key);
     if (pending) clearTimeout(pending);
     this.timers.delete(key);

@@ -30,6 +30,8 @@ const STATE_ICONS: Record<RunDisplayState, vscode.ThemeIcon> = {
 
 /** Context value of a run item (menus): aelab.run.<state>, plus .results when it has results. */
 export function runContextValue(run: RunNodeModel): string {
+  // Refused at start: no folder, so only Show Log applies (menus match aelab.run.<state>).
+  if (run.state === 'failed' && run.dir === undefined) return 'aelab.run.refused';
   return `aelab.run.${run.state}${run.summary ? '.results' : ''}`;
 }
 

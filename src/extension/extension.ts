@@ -19,6 +19,7 @@ import * as validateExperiment from './commands/validateExperiment';
 import { ExperimentDiagnostics } from './diagnostics';
 import { ExperimentsTreeProvider, VIEW_ID } from './experimentsTree';
 import { ExperimentLanguageFeatures } from './languageFeatures';
+import { ExperimentQuickFixes } from './quickFixes';
 import { formatMetric, formatMs } from './model/format';
 import { Panels } from './panels/panels';
 import { RunManager } from './runManager';
@@ -44,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): AelabApi {
   const tree = new ExperimentsTreeProvider(runs);
   const panels = new Panels({ extensionUri: context.extensionUri, manager: runs, output });
   const statusBar = new RunStatusBar(runs);
-  context.subscriptions.push(runs, diagnostics, tree, panels, statusBar, new ExperimentLanguageFeatures());
+  context.subscriptions.push(runs, diagnostics, tree, panels, statusBar, new ExperimentLanguageFeatures(), new ExperimentQuickFixes());
   context.subscriptions.push(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }));
 
   const ctx: CommandContext = { manager: runs, tree, diagnostics, panels, output, examplesDir: context.asAbsolutePath('examples') };
@@ -73,6 +74,8 @@ export function activate(context: vscode.ExtensionContext): AelabApi {
         vscode.window.setStatusBarMessage(`$(circle-slash) ${name} cancelled`, 5000);
         break;
       case 'failed':
+        // Refused before its folder existed: bad input, so show it in the file too.
+        if (run.refusedAtStart && run.error) void diagnostics.reportRunFailure(vscode.Uri.file(run.experimentPath), run.error);
         void vscode.window.showErrorMessage(`Training ${name} failed: ${(run.error ?? 'unknown error').split('\n')[0]}`, 'Open Log').then((a) => {
           if (a) void vscode.commands.executeCommand(COMMANDS.showLog, run.runDir ?? run.key);
         });

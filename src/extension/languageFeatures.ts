@@ -1,10 +1,19 @@
 // Hover and key/value completion for *.aelab.yaml, from the schema.
 import * as vscode from 'vscode';
 import { Disposable } from './lifecycle';
-import { hoverMarkdown, keyCompletions, valueCompletions } from './model/schemaHelp';
+import { parseDocument } from 'yaml';
+import { corruptionTypeFor, hoverMarkdown, keyCompletions, valueCompletions, valueHoverMarkdown } from './model/schemaHelp';
 import { keyAtOffset } from './model/yamlPath';
 
 export const EXPERIMENT_SELECTOR: vscode.DocumentSelector = [{ pattern: '**/*.aelab.yaml' }];
+
+function parseQuietly(text: string): unknown {
+  try {
+    return parseDocument(text).toJS({ maxAliasCount: 100 });
+  } catch {
+    return undefined;
+  }
+}
 
 export class ExperimentLanguageFeatures extends Disposable {
   constructor() {
@@ -14,7 +23,9 @@ export class ExperimentLanguageFeatures extends Disposable {
         const text = document.getText();
         const hit = keyAtOffset(text, document.offsetAt(position));
         if (!hit) return undefined;
-        const md = hoverMarkdown(hit.path);
+        const md = hit.value !== undefined
+          ? valueHoverMarkdown(hit.path, hit.value)
+          : hoverMarkdown(hit.path, { corruptionType: corruptionTypeFor(hit.path, parseQuietly(text)) });
         if (!md) return undefined;
         return new vscode.Hover(new vscode.MarkdownString(md), new vscode.Range(document.positionAt(hit.start), document.positionAt(hit.end)));
       },
@@ -25,7 +36,8 @@ export class ExperimentLanguageFeatures extends Disposable {
         const values = valueCompletions(text, position.line, position.character);
         if (values.length) {
           return values.map((v) => {
-            const item = new vscode.CompletionItem(v, vscode.CompletionItemKind.EnumMember);
+            const item = new vscode.CompletionItem(v.value, vscode.CompletionItemKind.EnumMember);
+            if (v.documentation) item.documentation = new vscode.MarkdownString(v.documentation);
             return item;
           });
         }

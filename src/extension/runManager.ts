@@ -283,6 +283,12 @@ export class RunManager extends Disposable {
     return live ? { message: progressMessage(live, Date.now()), fraction: fractionOf(live) } : undefined;
   }
 
+  /** The log lines of a run that has no folder (refused at start), for Show Log; undefined otherwise. */
+  logLinesOf(key: string): string[] | undefined {
+    const run = this.runs.get(key);
+    return run && !run.live.runDir ? [...run.pendingLog] : undefined;
+  }
+
   logFileOf(live: LiveRun): string | undefined {
     return live.runDir ? path.join(live.runDir, RUN_FILES.log) : undefined;
   }

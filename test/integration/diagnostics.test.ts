@@ -105,4 +105,23 @@ describe('diagnostics', () => {
     assert.ok(!labels.includes('epochs'), 'keys already present are not offered');
     await vscode.commands.executeCommand('undo');
   });
+  it('offers a quick fix for a "did you mean" key, and applying it clears the problem', async () => {
+    const file = path.join(workspaceRoot(), 'scratch', 'typo.aelab.yaml');
+    fs.writeFileSync(file, 'name: typo\ntraining:\n  optimiser: adam\n');
+    const typoUri = vscode.Uri.file(file);
+    const typoDoc = await vscode.workspace.openTextDocument(typoUri);
+    await vscode.window.showTextDocument(typoDoc);
+    const [diag] = await waitFor('the unknown-key problem', () => {
+      const d = aelabDiagnostics(typoUri);
+      return d.length === 1 ? d : undefined;
+    });
+    assert.deepEqual(diag.range, rangeOf(typoDoc, 2, 'optimiser'));
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', typoUri, diag.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((x) => x.title === 'Change "optimiser" to "optimizer"');
+    assert.ok(fix?.edit, actions.map((x) => x.title).join(', '));
+    assert.equal(fix.isPreferred, true);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.equal(typoDoc.lineAt(2).text, '  optimizer: adam');
+    await waitFor('no problems after the fix', () => aelabDiagnostics(typoUri).length === 0);
+  });
 });

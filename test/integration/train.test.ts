@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { RunStatusFile, RunSummary } from '../../src/core/runFormat';
 import type { AelabApi } from '../../src/extension/api';
 import type { LiveRun } from '../../src/extension/model/liveRun';
-import { api, extension, iconId, isAlive, readJson, runsOf, uriOf, waitFor } from './helpers';
+import { api, extension, iconId, isAlive, readJson, runsOf, runsRoot, uriOf, waitFor } from './helpers';
 
 interface Observed {
   states: Set<string>;
@@ -155,6 +155,57 @@ describe('training in a worker process', function () {
     assert.match(fs.readFileSync(path.join(run.runDir as string, 'run.log'), 'utf8'), /worker killed by SIGKILL/);
     const node = (await runsOf(a, 'slow')).find((r) => r.runId === run.runId);
     assert.equal(node?.state, 'failed');
+  });
+
+  it('keeps a run refused at start in the tree as failed, with its log, and shows the problem at the key', async () => {
+    const a = await api();
+    const dir = path.join(path.dirname(uriOf('tiny.aelab.yaml').fsPath), 'scratch-refused');
+    fs.mkdirSync(dir, { recursive: true });
+    const idx = (dims: number[], bodyBytes: number) => {
+      const out = new Uint8Array(4 + 4 * dims.length + bodyBytes);
+      out.set([0, 0, 8, dims.length]);
+      dims.forEach((d, i) => new DataView(out.buffer).setUint32(4 + 4 * i, d, false));
+      for (let i = 4 + 4 * dims.length; i < out.length; i++) out[i] = (i * 7) % 256;
+      return out;
+    };
+    const labels = (n: number) => { const b = idx([n], n); for (let i = 0; i < n; i++) b[8 + i] = i % 10; return b; };
+    fs.writeFileSync(path.join(dir, 'train-images'), idx([60, 28, 28], 60 * 784));
+    fs.writeFileSync(path.join(dir, 'train-labels'), labels(60));
+    fs.writeFileSync(path.join(dir, 'test-images'), idx([20, 28, 28], 20 * 784));
+    fs.writeFileSync(path.join(dir, 'test-labels'), labels(20));
+    const file = path.join(dir, 'refused.aelab.yaml');
+    fs.writeFileSync(file, ['name: refused', 'data:', '  dataset: idx', '  files:', '    trainImages: train-images', '    trainLabels: train-labels',
+      '    testImages: test-images', '    testLabels: test-labels', 'corruption:', '  fraction: 0.25', 'model:', '  architecture: fcn-simple', 'training:', '  epochs: 1', ''].join('\n'));
+    try {
+      const key = await vscode.commands.executeCommand<string | undefined>('aelab.trainAutoencoder', vscode.Uri.file(file));
+      assert.ok(key, 'valid when validated: the run is queued');
+      // Damaged between validation and loading (the worker takes a moment to start).
+      fs.writeFileSync(path.join(dir, 'train-images'), idx([60, 28, 28], 100));
+      const run = await a.runs.whenFinished(key);
+      assert.equal(run.state, 'failed');
+      assert.equal(run.runDir, undefined, 'refused before a folder existed');
+      assert.equal(run.refusedAtStart, true);
+      assert.match(run.error ?? '', /train-images: truncated/);
+      const node = (await runsOf(a, 'refused'))[0];
+      assert.equal(node?.state, 'failed');
+      assert.match(node.label, /^failed at start/);
+      const item = a.tree.getTreeItem(node);
+      assert.equal(iconId(item), 'error');
+      assert.equal(item.contextValue, 'aelab.run.refused', 'no folder: no Open Results, Reveal or Delete');
+      assert.match(String(item.description), /^failed: .*train-images: truncated/);
+      const children = await a.tree.getChildren(node);
+      assert.deepEqual(children.map((c) => c.kind), ['log']);
+      const logUri = await vscode.commands.executeCommand<vscode.Uri | undefined>('aelab.showLog', node);
+      assert.ok(logUri, 'Show Log opens the run\'s log');
+      const logText = (await vscode.workspace.openTextDocument(logUri)).getText();
+      assert.match(logText, /failed: .*train-images: truncated/);
+      const diag = await waitFor('the problem at data.files.trainImages', () => vscode.languages.getDiagnostics(vscode.Uri.file(file)).find((d) => d.source === 'aelab' && d.range.start.line === 4), 10_000);
+      assert.match(diag.message, /train-images: truncated/);
+      assert.equal(fs.existsSync(path.join(runsRoot(), 'refused')), false, 'nothing written');
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('queues runs beyond aelab.maxConcurrentRuns and cancels a queued run without starting it', async () => {

@@ -40,6 +40,21 @@ describe('aelab CLI', function () {
     assert.match(bad.err, /bad\.aelab\.yaml:4:3: .*optimiser/);
   });
 
+  it('validate and run refuse what the engine would, at the key, before anything is written', async () => {
+    fs.writeFileSync(path.join(dir, 'occluded.aelab.yaml'), TINY.replace('name: cli-tiny', 'name: occluded').replace('corruption: { fraction: 0.2, level: 0.5 }', 'corruption: { fraction: 0.2, type: occlusion, level: 12 }'));
+    fs.writeFileSync(path.join(dir, 'no-files.aelab.yaml'), 'name: no-files\ndata:\n  dataset: idx\n  files:\n    trainImages: nowhere.idx\n    trainLabels: tl\n    testImages: ti\n    testLabels: tsl\n');
+    const occluded = await aelab(dir, 'validate', 'occluded.aelab.yaml');
+    assert.equal(occluded.code, EXIT.invalidInput);
+    assert.match(occluded.err, /occluded\.aelab\.yaml:7:54: corruption\.level for occlusion is the block side as a fraction of the image side: it must be at most 1, got 12/);
+    const missing = await aelab(dir, 'validate', 'no-files.aelab.yaml');
+    assert.equal(missing.code, EXIT.invalidInput);
+    assert.match(missing.err, /no-files\.aelab\.yaml:5:18: file not found: .*nowhere\.idx/);
+    const run = await aelab(dir, 'run', 'occluded.aelab.yaml', '--set', 'corruption.level=0.3', '--set', 'data.testLimit=1', '--runs-dir', 'runs-refused');
+    assert.equal(run.code, EXIT.invalidInput);
+    assert.match(run.err, /^--set:2:16: data\.testLimit 1 leaves one test image/m);
+    assert.ok(!fs.existsSync(path.join(dir, 'runs-refused')));
+  });
+
   it('run with --set overrides trains, prints the summary, and show/list read the run back', async () => {
     const res = await aelab(dir, 'run', 'tiny.aelab.yaml', '--set', 'training.epochs=1', '--runs-dir', 'runs');
     assert.equal(res.code, EXIT.ok, res.err);

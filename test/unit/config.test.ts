@@ -163,8 +163,8 @@ describe('experiment files: located problems', () => {
 
   it('YAML syntax error: at its position', () => {
     const p = bad('name: a\ntraining: [1, 2\n');
-    assert.equal(`${p.line}:${p.column}`, '3:1');
-    assert.match(p.message, /^YAML syntax error: .*end with a \]/);
+    assert.equal(`${p.line}:${p.column}`, '2:11');
+    assert.equal(p.message, 'YAML syntax: the list opened with "[" here is not closed: add "]" at its end (on this line)');
     const dup = bad('name: a\nname: b\n');
     assert.equal(at(dup), 'bad.aelab.yaml:2:1-2:5');
     assert.equal(dup.message, 'duplicate key "name": a key may appear only once in a mapping');

@@ -119,8 +119,8 @@ describe('engine: one whole run', function () {
     assert.ok(run.metrics.length < 3);
   });
 
-  it('bad input writes nothing', async () => {
-    const bad = experiment(TINY.replace('name: tiny', 'name: nothing-normal').replace('data: {', 'data: { normalClasses: [3],').replace('trainLimit: 400', 'trainLimit: 1'));
+  it('bad input writes nothing (the engine guard, validation without its dataset checks)', async () => {
+    const bad = experiment(TINY.replace('name: tiny', 'name: nothing-normal').replace('data: {', 'data: { normalClasses: [3],').replace('trainLimit: 400', 'trainLimit: 2'));
     await assert.rejects(runExperiment({ experiment: bad, runsDir, backend: 'auto' }), (err: Error) => err instanceof InputError && /normalClasses \[3\] leaves no training images/.test(err.message));
     assert.deepEqual(listRuns(runsDir, 'nothing-normal'), []);
     assert.ok(!fs.existsSync(path.join(runsDir, 'nothing-normal')));

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { validateExperiment } from '../../src/core/config';
 import { readRun } from '../../src/core/runFolder';
 import { etaSeconds, formatDuration, formatLoss, trainingFraction } from '../../src/extension/model/format';
-import { hoverMarkdown, keyCompletions, parentPathAt, valueCompletions } from '../../src/extension/model/schemaHelp';
+import { corruptionTypeFor, hoverMarkdown, keyCompletions, parentPathAt, valueCompletions, valueHoverMarkdown } from '../../src/extension/model/schemaHelp';
 import { configDifferences, renderComparisonMarkdown, renderRunMarkdown } from '../../src/extension/model/summaryMarkdown';
 import { instantiateTemplate, isValidExperimentName, listTemplates, uniqueExperimentName } from '../../src/extension/model/templates';
 import { keyAtOffset } from '../../src/extension/model/yamlPath';
@@ -70,7 +70,8 @@ describe('extension: hover and completion', () => {
 
   it('finds the key under the cursor', () => {
     assert.deepEqual(keyAtOffset(text, text.indexOf('epochs') + 2)?.path, ['training', 'epochs']);
-    assert.equal(keyAtOffset(text, text.indexOf('3')), undefined);
+    assert.deepEqual(keyAtOffset(text, text.indexOf('3')), { path: ['training', 'epochs'], start: text.indexOf('3'), end: text.indexOf('3') + 1, value: 3 });
+    assert.equal(keyAtOffset(text, text.indexOf('\n  \n') + 2), undefined);
     assert.match(hoverMarkdown(['training', 'epochs']) ?? '', /^\*\*training\.epochs\*\*: integer \(≥ 1, ≤ 10000\)/);
     assert.equal(hoverMarkdown(['nope']), undefined);
   });
@@ -86,10 +87,30 @@ describe('extension: hover and completion', () => {
     assert.equal(keyCompletions('name: x\n\n', 1, 0).find((k) => k.key.name === 'training')?.insertText, 'training:\n  ');
   });
 
-  it('completes enum values', () => {
-    assert.ok(valueCompletions(text, 5, 11).includes('gaussian'));
-    assert.deepEqual(valueCompletions('training:\n  earlyStopping:\n    restoreBest: ', 2, 17), ['true', 'false']);
+  it('completes enum values, each with what it does (from the schema)', () => {
+    const types = valueCompletions(text, 5, 11);
+    assert.deepEqual(types.map((v) => v.value), ['gaussian', 'salt-and-pepper', 'speckle', 'uniform', 'occlusion', 'blur']);
+    assert.match(types.find((v) => v.value === 'occlusion')?.documentation ?? '', /`level`: the square's side as a fraction of the image side .* at most 1/);
+    assert.deepEqual(valueCompletions('training:\n  earlyStopping:\n    restoreBest: ', 2, 17), [{ value: 'true' }, { value: 'false' }]);
     assert.deepEqual(valueCompletions(text, 2, 11), []);
+    const strategies = valueCompletions('evaluation:\n  threshold:\n    strategy: ', 2, 14);
+    assert.match(strategies.find((v) => v.value === 'mean-std')?.documentation ?? '', /^Mean \+ `k` standard deviations/);
+    assert.match(strategies.find((v) => v.value === 'fpr')?.documentation ?? '', /flags at most `targetFpr`/);
+    assert.match(strategies.find((v) => v.value === 'max-f1')?.documentation ?? '', /uses the labels/);
+  });
+
+  it('hovers explain every enum value, a value under the cursor, and level in the units of the file\'s corruption type', () => {
+    const strategy = hoverMarkdown(['evaluation', 'threshold', 'strategy']) ?? '';
+    for (const v of ['manual', 'percentile', 'mean-std', 'max-f1', 'fpr']) assert.match(strategy, new RegExp(`^- \`${v}\`: \\S`, 'm'));
+    assert.match(valueHoverMarkdown(['evaluation', 'threshold', 'strategy'], 'percentile') ?? '', /^\*\*evaluation\.threshold\.strategy: percentile\*\*\n\nThat `percentile` \(default 99\.9\)/);
+    assert.equal(valueHoverMarkdown(['training', 'epochs'], 3), undefined);
+    const file = { corruption: { type: 'occlusion', level: 0.3 }, data: { trainContamination: { fraction: 0.1, type: 'blur' } } };
+    assert.equal(corruptionTypeFor(['corruption', 'level'], file), 'occlusion');
+    assert.equal(corruptionTypeFor(['data', 'trainContamination', 'level'], file), 'blur');
+    assert.equal(corruptionTypeFor(['corruption', 'level'], {}), 'gaussian');
+    assert.equal(corruptionTypeFor(['training', 'epochs'], file), undefined);
+    assert.match(hoverMarkdown(['corruption', 'level'], { corruptionType: 'occlusion' }) ?? '', /Here the type is `occlusion`: .*`level`: the square's side as a fraction of the image side/);
+    assert.match(hoverMarkdown(['corruption', 'level'], { corruptionType: 'blur' }) ?? '', /Here the type is `blur`: .*the blur sigma, in pixels/);
   });
 });
 

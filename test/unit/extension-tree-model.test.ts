@@ -56,6 +56,27 @@ describe('extension: tree model', () => {
     assert.equal(nodes[1].liveKey, 'k2');
   });
 
+  it('keeps a run refused at start (no folder) in the tree as failed, with its message and a log', () => {
+    const now = Date.now();
+    const refused = newLiveRun('k3', 'baseline', '/x/baseline.aelab.yaml', 3, now - 500);
+    refused.state = 'starting';
+    applyRunEvent(refused, { type: 'failed', error: 'corruption level for occlusion is a fraction (of the image side): it must be at most 1, found 12' }, now);
+    assert.equal(refused.refusedAtStart, true);
+    const nodes = buildRunNodes('baseline', listRuns(RUNS, 'baseline'), [refused], now);
+    assert.deepEqual(nodes.map((n) => [n.state, n.runId]), [['failed', undefined], ['completed', '20260101-120000-a1b2'], ['failed', '20260101-110000-c3d4']]);
+    assert.match(nodes[0].label, /^failed at start \(/);
+    assert.equal(nodes[0].description, 'failed: corruption level for occlusion is a fraction (of the image …');
+    assert.match(nodes[0].tooltip, /error: corruption level for occlusion .* found 12/);
+    assert.deepEqual(runChildren(nodes[0]).map((c) => c.kind), ['log']);
+    applyRunEvent(refused, { type: 'failed', error: '/home/u/data/train-images: truncated: header says 60x28x28' }, now);
+    assert.equal(buildRunNodes('baseline', [], [refused], now)[0].description, 'failed: train-images: truncated: header says 60x28x28');
+    // A run that failed after its folder existed is not "refused at start".
+    const later = newLiveRun('k4', 'baseline', '/x/baseline.aelab.yaml', 3, now);
+    applyRunEvent(later, { type: 'started', runId: 'r', runDir: '/d', backend: 'cpu', epochs: 3, batchesPerEpoch: 1 }, now);
+    applyRunEvent(later, { type: 'failed', error: 'boom' }, now);
+    assert.equal(later.refusedAtStart, undefined);
+  });
+
   it('shows a running run of another process from its status, and a dead writer as stale', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-tree-'));
     try {

@@ -27,6 +27,7 @@ const forbidden: Case[] = [
   { file: 'src/webview/results/x.ts', source: "import * as os from 'os';" },
   { file: 'src/webview/results/x.ts', source: "import { spawn } from 'child_process';" },
   { file: 'src/webview/results/x.ts', source: "import { readRun } from '../../core/runFolder';" },
+  { file: 'src/webview/results/x.ts', source: "import { readIdxHeader } from '../../core/datasetFiles';" },
   { file: 'src/webview/results/x.ts', source: "import * as vscode from 'vscode';" },
   { file: 'src/webview/results/x.ts', source: "import { runExperiment } from '../../engine/run';" },
 ];
@@ -35,6 +36,8 @@ const allowed: Case[] = [
   { file: 'src/engine/x.ts', source: "import * as tf from '@tensorflow/tfjs-core';\nimport { rngFor } from '../core/rng';" },
   { file: 'src/extension/x.ts', source: "import * as vscode from 'vscode';\nimport { validateExperiment } from '../core/config';" },
   { file: 'src/core/runFolder.ts', source: "import * as fs from 'node:fs';" },
+  { file: 'src/core/datasetFiles.ts', source: "import * as fs from 'node:fs';" },
+  { file: 'src/extension/x.ts', source: "import { datasetAccessFor } from '../core/datasetFiles';" },
   { file: 'src/cli/x.ts', source: "import * as fs from 'node:fs';\nimport { validateExperiment } from '../core/config';" },
   { file: 'src/worker/x.ts', source: "import { runExperiment } from '../engine/run';" },
   { file: 'src/webview/results/x.ts', source: "import { histogram } from '../../core/histogram';" },

@@ -89,7 +89,12 @@ export function locate(issue: Issue, parsed: Parsed, overrides: readonly Overrid
   }
   // 3. The file.
   const span = locateInDoc(parsed.doc, issue.segs, issue.anchor);
-  if (span) return fileProblem(parsed, span, issue.message, path, issue.severity);
+  if (span) {
+    const problem = fileProblem(parsed, span, issue.message, path, issue.severity);
+    // The fix replaces exactly the located key or value, so it applies only where that is what the span covers.
+    if (issue.fix && issue.anchor !== 'mapping') problem.fix = issue.fix;
+    return problem;
+  }
   // 4. A mapping an override created.
   const below = lastOf(overrides.filter((o) => isPrefix(issue.segs, o.segs)));
   if (below) return overrideProblem(below, below.pathStart, below.pathEnd, issue.message, path, issue.severity);

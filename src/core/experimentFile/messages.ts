@@ -2,6 +2,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { describeKeys, experimentSchema, schemaAt, type SchemaNode } from '../schema';
 import { Anchor, Issue, Seg, displayPath, isPrefix } from './problems';
+import { scalarLooksLikeKey } from './yamlSyntax';
 
 
 let compiled: ValidateFunction | undefined;
@@ -17,6 +18,7 @@ export function validator(): ValidateFunction {
       strictNumbers: true, // NaN / Infinity are not numbers
     });
     ajv.addKeyword('patternErrorMessage'); // editor annotation (VS Code / YAML language server)
+    ajv.addKeyword('markdownEnumDescriptions'); // the same: what each enum value means
     compiled = ajv.compile(experimentSchema);
   }
   return compiled;
@@ -161,7 +163,9 @@ export function issueFromAjv(e: ErrorObject, data: unknown): Issue | undefined {
         const elsewhere = parentsWithKey(key, segs);
         if (elsewhere.length > 0) hint = `; "${key}" belongs in ${elsewhere.join(' or ')}`;
       }
-      return err(`unknown key "${key}" ${where} (expected one of: ${allowed.join(', ')}${hint})`, 'key', [...segs, key]);
+      const issue = err(`unknown key "${key}" ${where} (expected one of: ${allowed.join(', ')}${hint})`, 'key', [...segs, key]);
+      if (typo) issue.fix = { title: `Change "${key}" to "${typo}"`, replacement: typo };
+      return issue;
     }
     case 'required': {
       const missing = String(params.missingProperty);
@@ -170,12 +174,17 @@ export function issueFromAjv(e: ErrorObject, data: unknown): Issue | undefined {
       if (cond) issue.related = cond.paths;
       return issue;
     }
-    case 'type':
-      return err(`${p} must be ${typeWords(String(params.type))}, got ${describeValue(value)}`);
+    case 'type': {
+      // `training:\n  epochs:2` parses as the text "epochs:2": say what to type.
+      const looksLikeKey = String(params.type).includes('object') ? scalarLooksLikeKey(value) : undefined;
+      return err(`${p} must be ${typeWords(String(params.type))}, got ${describeValue(value)}${looksLikeKey ? `: ${looksLikeKey}` : ''}`);
+    }
     case 'enum': {
       const allowed = (schema.enum ?? []).map(String);
       const typo = typeof value === 'string' ? didYouMean(value, allowed) : undefined;
-      return err(`${p} must be one of ${allowed.join(', ')}, got ${describeValue(value)}${typo ? ` (did you mean "${typo}"?)` : ''}`);
+      const issue = err(`${p} must be one of ${allowed.join(', ')}, got ${describeValue(value)}${typo ? ` (did you mean "${typo}"?)` : ''}`);
+      if (typo) issue.fix = { title: `Change ${describeValue(value)} to "${typo}"`, replacement: typo };
+      return issue;
     }
     case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum':
       return err(`${p} must be ${typeWords(schema.type)} ${String(params.comparison)} ${String(params.limit)}, got ${describeValue(value)}`);

@@ -2,7 +2,8 @@
 import { isAlias, isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { findPair, overrideProblem } from './locate';
 import { Override, Problem, ValidationResult, displayPath } from './problems';
-import { byPosition, check, hasErrors, parse } from './validate';
+import { byPosition, check, hasErrors, parse, schemaProblemsBesideSyntaxErrors } from './validate';
+import type { DatasetAccess } from './dataChecks';
 
 
 export const OVERRIDE_HELP = 'expected path=value, e.g. training.epochs=1 or data.normalClasses=[0,1]';
@@ -66,10 +67,11 @@ export function blockingScalar(doc: Document, segs: readonly string[]): number {
  * Validates an experiment file after applying overrides `path=value` (value parsed as YAML, e.g.
  * `training.epochs=1`, `data.normalClasses=[0,1]`). Problems caused by an override are reported
  * with file `--set`, line = the override's 1-based index, column into the override string.
+ * With `dataset`, the dataset's files are checked too.
  */
-export function applyOverrides(text: string, fileName: string, overrides: readonly string[]): ValidationResult {
+export function applyOverrides(text: string, fileName: string, overrides: readonly string[], dataset?: DatasetAccess): ValidationResult {
   const parsed = parse(text, fileName);
-  if (hasErrors(parsed.problems)) return { ok: false, problems: parsed.problems.sort(byPosition) };
+  if (hasErrors(parsed.problems)) return { ok: false, problems: [...parsed.problems, ...schemaProblemsBesideSyntaxErrors(parsed)].sort(byPosition) };
   const applied: Override[] = [];
   const extra: Problem[] = [];
   overrides.forEach((raw, index) => {
@@ -89,10 +91,13 @@ export function applyOverrides(text: string, fileName: string, overrides: readon
       extra.push(overrideProblem(override, override.pathStart, override.pathEnd, `cannot set ${displayPath(override.segs)}: ${(err as Error).message}`, displayPath(override.segs)));
     }
   });
-  return check(parsed, applied, extra);
+  return check(parsed, applied, extra, dataset);
 }
 
-/** Parses and validates an experiment file; `fileName` is only used in problems. */
-export function validateExperiment(text: string, fileName: string): ValidationResult {
-  return applyOverrides(text, fileName, []);
+/**
+ * Parses and validates an experiment file; `fileName` is only used in problems. With `dataset`,
+ * the dataset's files are checked too (headers, counts, what the limits leave).
+ */
+export function validateExperiment(text: string, fileName: string, dataset?: DatasetAccess): ValidationResult {
+  return applyOverrides(text, fileName, [], dataset);
 }

@@ -23,6 +23,15 @@ export interface Problem {
   /** Dotted path of the setting concerned, e.g. `training.epochs` (`` for the whole file). */
   path: string;
   severity: Severity;
+  /** A replacement for the problem's range that fixes it ("did you mean"), when one is clear. */
+  fix?: ProblemFix;
+}
+
+export interface ProblemFix {
+  /** What the fix does, e.g. `Change "optimiser" to "optimizer"`. */
+  title: string;
+  /** Text replacing the problem's range. */
+  replacement: string;
 }
 
 export interface ValidationResult {
@@ -50,6 +59,8 @@ export interface Issue {
   severity: Severity;
   /** Other paths that caused it (the `if` side of if/then rules). */
   related?: Seg[][];
+  /** Replacement of the key (anchor key) or value (anchor value) that fixes it. */
+  fix?: ProblemFix;
 }
 
 export interface Override {

@@ -1,5 +1,5 @@
 // Rules the schema cannot express, checked on a schema-valid experiment (several keys at once).
-import type { ResolvedExperiment } from '../experiment.generated';
+import type { CorruptionType, ResolvedExperiment } from '../experiment.generated';
 import { Anchor, Issue, Seg } from './problems';
 
 export function has(raw: unknown, segs: readonly string[]): boolean {
@@ -41,9 +41,47 @@ export function semanticIssues(x: ResolvedExperiment, raw: unknown): Issue[] {
   if (has(raw, ['training', 'ssimWeight']) && x.training.loss !== 'mse+ssim') {
     warn(['training', 'ssimWeight'], 'key', `training.ssimWeight is only used by loss mse+ssim (loss is ${x.training.loss})`);
   }
+  issues.push(...runRefusals(x, raw));
   const early = x.training.earlyStopping;
   if (early && early.patience >= x.training.epochs) {
     warn(['training', 'earlyStopping'], 'key', `training.earlyStopping can never stop early: patience (${early.patience}) is not less than training.epochs (${x.training.epochs})`);
+  }
+  return issues;
+}
+
+/** Corruption types whose level is a fraction (of pixels, of the image side): at most 1. */
+const FRACTION_LEVEL: Readonly<Partial<Record<CorruptionType, string>>> = {
+  'salt-and-pepper': 'the fraction of pixels flipped',
+  occlusion: 'the block side as a fraction of the image side',
+};
+
+/** What the engine would refuse whatever the data holds: errors, located at the key to change. */
+function runRefusals(x: ResolvedExperiment, raw: unknown): Issue[] {
+  const issues: Issue[] = [];
+  const error = (segs: Seg[], message: string) => issues.push({ segs, anchor: 'value', message, severity: 'error' });
+  const levelProblem = (type: CorruptionType, level: number) => {
+    const what = FRACTION_LEVEL[type];
+    return what && level > 1 ? `for ${type} is ${what}: it must be at most 1, got ${level}` : undefined;
+  };
+  const testLevel = levelProblem(x.corruption.type, x.corruption.level);
+  if (testLevel) error(['corruption', 'level'], `corruption.level ${testLevel}`);
+  const c = x.data.trainContamination;
+  if (c && c.fraction > 0 && (c.type !== undefined || c.level !== undefined)) {
+    const type = c.type ?? x.corruption.type;
+    const contaminationLevel = levelProblem(type, c.level ?? x.corruption.level);
+    if (contaminationLevel) {
+      const at: Seg[] = has(raw, ['data', 'trainContamination', 'level']) ? ['data', 'trainContamination', 'level'] : ['data', 'trainContamination', 'type'];
+      error(at, `data.trainContamination.level ${contaminationLevel}${c.level === undefined ? ' (the level comes from corruption.level)' : ''}`);
+    }
+  }
+  if (x.corruption.fraction === 1) {
+    error(['corruption', 'fraction'], 'corruption.fraction 1 corrupts every test image, so none is normal: AUROC, precision and the false-positive rate need normal test images (use a fraction below 1, e.g. 0.1)');
+  }
+  if (x.data.trainLimit === 1) {
+    error(['data', 'trainLimit'], 'data.trainLimit 1 leaves one training image, which cannot be split into training and validation images: use at least 2');
+  }
+  if (x.data.testLimit === 1) {
+    error(['data', 'testLimit'], 'data.testLimit 1 leaves one test image, which is either normal or anomalous; AUROC needs both: use at least 2');
   }
   return issues;
 }

@@ -3,6 +3,8 @@ import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, visit, type
 import type { ResolvedExperiment } from '../experiment.generated';
 import { Span, docStart, fileProblem, keyText, locate, nodeRange } from './locate';
 import { semanticIssues } from './semanticChecks';
+import { explainSyntaxError, scalarLooksLikeKey } from './yamlSyntax';
+import { datasetIssues, type DatasetAccess } from './dataChecks';
 import { describeValue, issueFromAjv, nonFiniteIssues, validator } from './messages';
 import { OVERRIDE_SOURCE, Override, Parsed, Problem, Severity, ValidationResult, displayPath, isPrefix } from './problems';
 
@@ -36,8 +38,11 @@ export function yamlProblem(parsed: Parsed, e: YAMLError, severity: Severity): P
     case 'TAG_RESOLVE_FAILED':
       message = `${e.message}; the value is read as plain text`;
       break;
-    default:
-      message = `YAML syntax error: ${e.message}`;
+    default: {
+      const explained = explainSyntaxError(parsed.text, e);
+      if (explained) span = explained.span;
+      message = explained ? `YAML syntax: ${explained.message}` : `YAML syntax error: ${e.message}`;
+    }
   }
   return fileProblem(parsed, span, message, '', severity);
 }
@@ -46,14 +51,21 @@ export function parse(text: string, fileName: string): Parsed {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const parsed: Parsed = { text, fileName, doc, lc, problems: [] };
-  parsed.problems.push(...doc.errors.map((e) => yamlProblem(parsed, e, 'error')));
+  // One mistake often yields several parser errors that explain to the same words: keep one.
+  const seen = new Set<string>();
+  for (const p of doc.errors.map((e) => yamlProblem(parsed, e, 'error'))) {
+    const key = `${p.line}|${p.message}`;
+    if (!seen.has(key)) parsed.problems.push(p);
+    seen.add(key);
+  }
   parsed.problems.push(...doc.warnings.map((w) => yamlProblem(parsed, w, 'warning')));
   if (doc.errors.length > 0) return parsed;
   const contents = doc.contents;
   const isEmpty = contents === null || (isScalar(contents) && contents.value === null);
   if (!isEmpty && !isMap(contents)) {
     const what = isSeq(contents) ? 'a list' : isScalar(contents) ? `a single value (${describeValue(contents.value)})` : 'not a mapping';
-    parsed.problems.push(fileProblem(parsed, nodeRange(contents) ?? [0, 0], `an experiment file must be a mapping of keys (name:, data:, model:, training:, ...), but this document is ${what}`, '', 'error'));
+    const hint = isScalar(contents) ? scalarLooksLikeKey(contents.value) : undefined;
+    parsed.problems.push(fileProblem(parsed, nodeRange(contents) ?? [0, 0], hint ? `YAML syntax: ${hint}` : `an experiment file must be a mapping of keys (name:, data:, model:, training:, ...), but this document is ${what}`, '', 'error'));
     return parsed;
   }
   visit(doc, {
@@ -77,7 +89,7 @@ export function byPosition(a: Problem, b: Problem): number {
 }
 
 /** Validates the (possibly overridden) document. */
-export function check(parsed: Parsed, overrides: readonly Override[], extra: Problem[]): ValidationResult {
+export function check(parsed: Parsed, overrides: readonly Override[], extra: Problem[], dataset?: DatasetAccess): ValidationResult {
   const { doc } = parsed;
   const contents = doc.contents;
   if (contents === null || (isScalar(contents) && contents.value === null)) {
@@ -108,8 +120,53 @@ export function check(parsed: Parsed, overrides: readonly Override[], extra: Pro
   }
   const schemaOk = valid && nonFinite.length === 0;
   if (schemaOk) issues.push(...semanticIssues(data as ResolvedExperiment, raw));
+  // The files are read only when everything else is right (a run would get as far as loading them).
+  if (schemaOk && dataset && !hasErrors(parsed.problems) && extra.length === 0 && !issues.some((i) => i.severity === 'error')) {
+    issues.push(...datasetIssues(data as ResolvedExperiment, dataset));
+  }
   const problems = [...parsed.problems, ...extra, ...issues.map((i) => locate(i, parsed, overrides))].sort(byPosition);
   const ok = schemaOk && !hasErrors(problems);
   return ok ? { ok, experiment: data as ResolvedExperiment, problems } : { ok, problems };
 }
 
+
+/**
+ * Schema problems in the parts of a file that parsed despite syntax errors: key and value
+ * problems on lines no syntax error touches (nor the line above one, often its parent key).
+ * Missing keys are left out: the key may be in the part that did not parse.
+ */
+export function schemaProblemsBesideSyntaxErrors(parsed: Parsed): Problem[] {
+  const damaged = new Set<number>();
+  for (const p of parsed.problems.filter((x) => x.severity === 'error')) {
+    for (let line = p.line - 1; line <= p.endLine; line++) damaged.add(line);
+  }
+  for (const e of parsed.doc.errors) {
+    const from = parsed.lc.linePos(e.pos[0]).line;
+    const to = parsed.lc.linePos(Math.max(e.pos[0], e.pos[1])).line;
+    for (let line = from - 1; line <= to; line++) damaged.add(line);
+  }
+  let raw: unknown;
+  try {
+    raw = parsed.doc.toJS({ maxAliasCount: 100 });
+  } catch {
+    return [];
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return [];
+  const data = structuredClone(raw);
+  const validate = validator();
+  if (validate(data)) return [];
+  const problems: Problem[] = [];
+  const seen = new Set<string>();
+  for (const e of validate.errors ?? []) {
+    const issue = issueFromAjv(e, data);
+    if (!issue || issue.anchor === 'mapping') continue;
+    const p = locate(issue, parsed, []);
+    let touched = false;
+    for (let line = p.line; line <= p.endLine; line++) touched ||= damaged.has(line);
+    const key = `${p.line}|${p.message}`;
+    if (touched || seen.has(key)) continue;
+    seen.add(key);
+    problems.push(p);
+  }
+  return problems;
+}

@@ -1,4 +1,5 @@
-// Show Log: a run's run.log (from the tree), or the "Autoencoder Lab" output channel.
+// Show Log: a run's run.log (from the tree), the log of a run refused before it had a folder,
+// or the "Autoencoder Lab" output channel.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -17,6 +18,13 @@ export function register(ctx: CommandContext): vscode.Disposable {
         await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
         return uri;
       }
+    }
+    // A run refused at start has no folder: its log lives in the run manager.
+    const lines = target?.liveKey ? ctx.manager.logLinesOf(target.liveKey) : undefined;
+    if (lines) {
+      const doc = await vscode.workspace.openTextDocument({ content: `${lines.join('\n')}\n`, language: 'log' });
+      await vscode.window.showTextDocument(doc, { preview: true });
+      return doc.uri;
     }
     ctx.output.show(true);
     return undefined;

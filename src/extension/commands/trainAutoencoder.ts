@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatProblem, validateExperiment, ValidationResult } from '../../core/config';
-import { isExperimentUri } from '../diagnostics';
+import { datasetAccessOf, isExperimentUri } from '../diagnostics';
 import { showRunProgress } from '../runProgress';
 import { readSettings, runsDirFor } from '../settings';
 import { resolveExperimentUri } from './args';
@@ -18,7 +18,7 @@ async function validateForRun(ctx: CommandContext, uri: vscode.Uri): Promise<Val
     return ctx.diagnostics.validate(open);
   }
   const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-  const result = validateExperiment(text, path.basename(uri.fsPath));
+  const result = validateExperiment(text, path.basename(uri.fsPath), datasetAccessOf(uri));
   ctx.diagnostics.publish(uri, result);
   return result;
 }

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatProblem, validateExperiment, ValidationResult } from '../../core/config';
+import { datasetAccessOf } from '../diagnostics';
 import { resolveExperimentUri } from './args';
 import { COMMANDS, CommandContext } from './context';
 
@@ -20,7 +21,7 @@ export function register(ctx: CommandContext): vscode.Disposable {
     if (open) result = ctx.diagnostics.validate(open);
     else {
       try {
-        result = validateExperiment(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), path.basename(uri.fsPath));
+        result = validateExperiment(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), path.basename(uri.fsPath), datasetAccessOf(uri));
       } catch (err) {
         void vscode.window.showErrorMessage(`Cannot read ${uri.fsPath}: ${(err as Error).message}`);
         return undefined;

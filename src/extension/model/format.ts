@@ -54,3 +54,8 @@ export function formatLocalTime(iso: string | undefined): string | undefined {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
+
+/** Absolute file paths in a message cut to their file names, for one-line descriptions (the tooltip keeps them whole). */
+export function withFileNames(text: string): string {
+  return text.replace(/(?:[A-Za-z]:)?[\\/](?:[^\s:\\/]+[\\/])+([^\s:\\/]+)/g, '$1');
+}

@@ -32,6 +32,8 @@ export interface LiveRun {
   endedAt?: number;
   pid?: number;
   error?: string;
+  /** The engine refused the run before creating its folder (an input problem). */
+  refusedAtStart?: boolean;
   summary?: RunSummary;
   /** Batch and epoch events seen (for tests and the log). */
   batchEvents: number;
@@ -119,6 +121,7 @@ export function applyRunEvent(run: LiveRun, event: RunEvent, now: number): strin
     case 'failed':
       run.state = 'failed';
       run.error = event.error;
+      if (!run.runDir) run.refusedAtStart = true;
       run.endedAt = now;
       return `failed: ${event.error}`;
     default:

@@ -1,6 +1,6 @@
 // Hover and completion content for experiment files, read from the schema (core/schema.ts).
 // vscode-free.
-import { describeKeys, schemaAt, type KeyDescription, type SchemaNode } from '../../core/schema';
+import { describeKeys, enumValueDescription, schemaAt, type KeyDescription, type SchemaNode } from '../../core/schema';
 
 function typeText(s: SchemaNode): string {
   if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(' | ');
@@ -13,13 +13,37 @@ function typeText(s: SchemaNode): string {
   return bounds.length ? `${t} (${bounds.join(', ')})` : t;
 }
 
+/** What the file around the key says, where a key's meaning depends on it. */
+export interface HoverContext {
+  /** The corruption type a `level` key applies to. */
+  corruptionType?: string;
+}
+
+/** Keys whose meaning depends on a corruption type. */
+const LEVEL_KEYS = new Set(['corruption.level', 'data.trainContamination.level']);
+const isLevel = (path: readonly (string | number)[]) => LEVEL_KEYS.has(path.map(String).join('.'));
+
+/** The corruption type a `level` at `path` applies to, from the file's data (defaults from the schema). */
+export function corruptionTypeFor(path: readonly (string | number)[], data: unknown): string | undefined {
+  if (!isLevel(path)) return undefined;
+  const get = (...segs: string[]) => segs.reduce<unknown>((cur, seg) => (cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[seg] : undefined), data);
+  const own = path[0] === 'data' ? get('data', 'trainContamination', 'type') : undefined;
+  const type = own ?? get('corruption', 'type') ?? schemaAt(['corruption', 'type'])?.default;
+  return typeof type === 'string' ? type : undefined;
+}
+
 /** Markdown for the key at `path`, or undefined when the path is not part of the format. */
-export function hoverMarkdown(path: readonly (string | number)[]): string | undefined {
+export function hoverMarkdown(path: readonly (string | number)[], context: HoverContext = {}): string | undefined {
   const s = schemaAt(path);
   if (!s) return undefined;
   const dotted = path.map(String).join('.');
   const lines = [`**${dotted}**: ${typeText(s)}`];
   if (s.description) lines.push('', s.description);
+  if (s.enum && s.markdownEnumDescriptions) {
+    lines.push('', ...s.enum.map((v, i) => `- \`${String(v)}\`: ${s.markdownEnumDescriptions?.[i] ?? ''}`));
+  }
+  const levelText = context.corruptionType && isLevel(path) ? enumValueDescription(['corruption', 'type'], context.corruptionType) : undefined;
+  if (levelText) lines.push('', `Here the type is \`${context.corruptionType}\`: ${levelText}`);
   if ('default' in s && s.default !== undefined && !(typeof s.default === 'object' && s.default !== null && Object.keys(s.default).length === 0)) {
     lines.push('', `Default: \`${JSON.stringify(s.default)}\``);
   }
@@ -81,8 +105,20 @@ export function keyCompletions(text: string, line: number, character: number): K
   }));
 }
 
-/** Allowed values for `key: |` when the key's schema is an enum or boolean. */
-export function valueCompletions(text: string, line: number, character: number): string[] {
+/** Markdown for an enum value under the cursor: what it does. */
+export function valueHoverMarkdown(path: readonly (string | number)[], value: unknown): string | undefined {
+  const text = enumValueDescription(path, value);
+  return text ? `**${path.map(String).join('.')}: ${String(value)}**\n\n${text}` : undefined;
+}
+
+export interface ValueCompletion {
+  value: string;
+  /** Markdown: what the value does (enum values described in the schema). */
+  documentation?: string;
+}
+
+/** Allowed values for `key: |` when the key's schema is an enum or boolean, each with what it means. */
+export function valueCompletions(text: string, line: number, character: number): ValueCompletion[] {
   const lines = text.split(/\r?\n/);
   const before = (lines[line] ?? '').slice(0, character);
   const m = /^(\s*)([A-Za-z0-9_-]+)\s*:\s*[A-Za-z0-9_+-]*$/.exec(before);
@@ -90,7 +126,7 @@ export function valueCompletions(text: string, line: number, character: number):
   const parent = parentPathAt(lines, line, m[1].length);
   const s = schemaAt([...parent, m[2]]);
   if (!s) return [];
-  if (s.enum) return s.enum.map(String);
-  if (s.type === 'boolean') return ['true', 'false'];
+  if (s.enum) return s.enum.map((v, i) => ({ value: String(v), documentation: s.markdownEnumDescriptions?.[i] }));
+  if (s.type === 'boolean') return [{ value: 'true' }, { value: 'false' }];
   return [];
 }

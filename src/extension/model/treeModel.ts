@@ -7,7 +7,7 @@ import { isMap, isScalar, parseDocument } from 'yaml';
 import { formatProblem, validateExperiment } from '../../core/config';
 import { listRuns, RunListing } from '../../core/runFolder';
 import { RUN_FILES, RunState, RunSummary } from '../../core/runFormat';
-import { formatDuration, formatLocalTime, formatLoss, formatMetric, truncate } from './format';
+import { formatDuration, formatLocalTime, formatLoss, formatMetric, truncate, withFileNames } from './format';
 import { LiveRun, isActiveState, progressMessage } from './liveRun';
 
 export interface ExperimentFileInfo {
@@ -155,6 +155,17 @@ export function buildRunNodes(experimentName: string, listings: readonly RunList
     nodes.push({
       kind: 'run', experimentName, liveKey: r.key, state, label: state === 'queued' ? 'queued run' : 'starting run',
       description: progressMessage(r, now, false), tooltip: runTooltip(undefined, undefined, state, [r.experimentPath]), hasLog: true,
+    });
+  }
+  // Runs refused before the engine created their folder (bad input found at start): kept in
+  // memory for this window, so the failure and its log stay where the user looks.
+  for (const r of mine.filter((x) => !x.runId && x.state === 'failed').sort((a, b) => b.enqueuedAt - a.enqueuedAt)) {
+    const error = r.error ?? 'unknown error';
+    const when = new Date(r.endedAt ?? r.enqueuedAt).toLocaleTimeString();
+    nodes.push({
+      kind: 'run', experimentName, liveKey: r.key, state: 'failed', label: `failed at start (${when})`,
+      description: `failed: ${truncate(withFileNames(error.split('\n')[0]), 60)}`,
+      tooltip: runTooltip(undefined, undefined, 'failed', [r.experimentPath, `error: ${error}`, 'nothing was written: the run stopped before its folder was created']), hasLog: true,
     });
   }
   for (const listing of listings) {

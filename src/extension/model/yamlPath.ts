@@ -1,12 +1,14 @@
-// Which experiment key is under the cursor (for hover). vscode-free.
+// Which experiment key (or key's value) is under the cursor (for hover). vscode-free.
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 
 export interface KeyAtOffset {
   /** Path of the key, e.g. ['training', 'epochs']. */
   path: (string | number)[];
-  /** Offsets of the key text. */
+  /** Offsets of the key text (or of the value, when `value` is set). */
   start: number;
   end: number;
+  /** Set when the offset is on the key's scalar value rather than on the key. */
+  value?: unknown;
 }
 
 export function keyAtOffset(text: string, offset: number): KeyAtOffset | undefined {
@@ -23,6 +25,8 @@ export function keyAtOffset(text: string, offset: number): KeyAtOffset | undefin
         if (isScalar(key) && key.range) {
           const here = [...prefix, String(key.value)];
           if (offset >= key.range[0] && offset <= key.range[1]) return { path: here, start: key.range[0], end: key.range[1] };
+          const v = pair.value as YamlNode | null;
+          if (isScalar(v) && v.range && offset >= v.range[0] && offset <= v.range[1]) return { path: here, start: v.range[0], end: v.range[1], value: v.value };
           const inner = walk(pair.value, here);
           if (inner) return inner;
         }
