@@ -7,7 +7,8 @@ import { applyOverrides, formatProblem, Problem } from '../core/config';
 import { InputError } from '../core/errors';
 import { datasetAccessFor } from '../core/datasetFiles';
 import type { BackendPreference, ThreadsPreference } from '../core/protocol';
-import { appendRunLog, listRuns, readRun, RunListing } from '../core/runFolder';
+import { readTextFileBounded, notText } from '../core/fileAccess';
+import { appendRunLog, isRunFolder, listRuns, readRun, RunListing } from '../core/runFolder';
 import { formatSummary, fmt, table } from './format';
 import { RunProgress } from './progress';
 import { findExperimentFiles } from './findExperiments';
@@ -42,9 +43,15 @@ class UsageError extends Error {}
 function readExperiment(file: string, overrides: string[], io: Io, checkData = true) {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    // Type and size first: a FIFO or /dev/zero named *.aelab.yaml must not hang or exhaust memory.
+    text = readTextFileBounded(file);
   } catch (err) {
-    io.err(`${file}: cannot read: ${(err as Error).message}`);
+    io.err(`${file}: ${(err as Error).message}`);
+    return undefined;
+  }
+  const binary = notText(text);
+  if (binary) {
+    io.err(`${file}:1:1: ${binary}`);
     return undefined;
   }
   const result = applyOverrides(text, file, overrides, checkData ? datasetAccessFor(file) : undefined);
@@ -108,6 +115,7 @@ async function commandRun(args: string[], io: Io): Promise<number> {
     });
     progress.stopBar();
     if (outcome.state === 'completed' && outcome.summary) {
+      if (controller.signal.aborted) io.err('the cancel came after the results were complete: the run is completed');
       io.out('');
       io.out(formatSummary(outcome.summary));
       io.out(`\nrun folder: ${outcome.runDir}`);
@@ -125,7 +133,9 @@ async function commandRun(args: string[], io: Io): Promise<number> {
       io.err(`${path.relative(io.cwd, file) || file}: ${(err as Error).message}`);
       return EXIT.invalidInput;
     }
-    io.err(`run failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    // One line: what could not be done and why (AELAB_DEBUG=1 adds the stack).
+    const message = err instanceof Error ? (process.env.AELAB_DEBUG ? err.stack ?? err.message : err.message) : String(err);
+    io.err(`run failed: ${message}`);
     return EXIT.runFailed;
   } finally {
     process.off('SIGINT', onSigint);
@@ -147,9 +157,9 @@ function commandValidate(args: string[], io: Io): number {
 
 function runRow(run: RunListing): string[] {
   const s = run.summary;
-  const state = run.stale ? 'failed (writer gone)' : run.status.state;
+  const state = run.damaged ? 'damaged' : run.stale ? 'failed (writer gone)' : run.status.state;
   const progress = run.status.state === 'running' ? `epoch ${run.status.epoch ?? 0}/${run.status.epochs ?? '?'}` : '';
-  return ['', run.runId, state, s ? fmt(s.auroc) : '', s ? fmt(s.operatingPoint.f1) : '', progress || (run.status.error ?? '')];
+  return ['', run.runId, state, s ? fmt(s.auroc) : '', s ? fmt(s.operatingPoint.f1) : '', progress || (run.damaged ?? run.status.error ?? '')];
 }
 
 function commandList(args: string[], io: Io): number {
@@ -177,13 +187,15 @@ function commandList(args: string[], io: Io): number {
   return EXIT.ok;
 }
 
+/** The same rule as `list`: run folders are real folders (no symbolic links) with a status.json. */
 function resolveRunDir(target: string, runsDir: string, cwd: string): string | undefined {
   const direct = path.resolve(cwd, target);
-  if (fs.existsSync(path.join(direct, 'status.json'))) return direct;
+  if (isRunFolder(direct)) return direct;
   try {
-    for (const experiment of fs.readdirSync(runsDir)) {
-      const candidate = path.join(runsDir, experiment, target);
-      if (fs.existsSync(path.join(candidate, 'status.json'))) return candidate;
+    for (const experiment of fs.readdirSync(runsDir, { withFileTypes: true })) {
+      if (!experiment.isDirectory()) continue;
+      const candidate = path.join(runsDir, experiment.name, target);
+      if (isRunFolder(candidate)) return candidate;
     }
   } catch {
     // no runs folder: fall through to "not found"
@@ -202,9 +214,10 @@ function commandShow(args: string[], io: Io): number {
   }
   const run = readRun(dir);
   const c = run.config?.experiment;
-  io.out(`run ${run.status.runId}  ${run.stale ? 'failed (writer gone)' : run.status.state}  started ${run.status.startedAt}${run.status.endedAt ? `  ended ${run.status.endedAt}` : ''}`);
+  io.out(`run ${run.status.runId}  ${run.damaged ? 'damaged' : run.stale ? 'failed (writer gone)' : run.status.state}  started ${run.status.startedAt || '?'}${run.status.endedAt ? `  ended ${run.status.endedAt}` : ''}`);
+  if (run.damaged) io.out(`damaged: ${run.damaged}`);
   if (c) io.out(`experiment ${c.name}: ${c.model.architecture}, ${c.training.loss} loss, ${c.training.optimizer} lr ${c.training.learningRate}, corruption ${c.corruption.type} ${c.corruption.level} on ${c.corruption.fraction * 100}% of test`);
-  if (run.status.error) io.out(`error: ${run.status.error}`);
+  if (run.status.error && !run.damaged) io.out(`error: ${run.status.error}`);
   if (run.metrics.length > 0) {
     io.out('');
     io.out(table([['epoch', 'train loss', 'validation loss', 'seconds'], ...run.metrics.map((m) => [String(m.epoch), fmt(m.trainLoss, 5), fmt(m.valLoss, 5), fmt(m.seconds, 1)])], [true, true, true, true]));

@@ -6,23 +6,58 @@ import { confusionAt, operatingPoint } from './metrics';
 import {
   EpochMetrics, ManualThresholdFile, RUN_FILES, RUN_FORMAT_VERSION, RunConfigFile, RunStatusFile, RunSummary, SamplesHeader, ScoresHeader,
 } from './runFormat';
+import { fsReason } from './fileAccess';
+import { runFileProblem } from './runFileSchemas';
 
+export { fsReason };
+
+/** A file or folder of a run could not be written; the message names it and says why, in one line. */
+export class RunWriteError extends Error {
+  override name = 'RunWriteError';
+}
+
+function writeFailure(what: string, err: unknown): RunWriteError {
+  const folderGone = (err as NodeJS.ErrnoException)?.code === 'ENOENT' && !fs.existsSync(path.dirname(what));
+  return new RunWriteError(`cannot write ${what}: ${folderGone ? 'its folder no longer exists' : fsReason(err)}`, { cause: err });
+}
+
+/** Temp file + rename; on failure the temp file is removed and a RunWriteError names the file. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    // A partial temp file would hold the space that a final status.json needs.
+    try { fs.rmSync(tmp, { force: true }); } catch { /* the folder itself is gone */ }
+    throw writeFailure(file, err);
+  }
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
 }
 
-function readJson<T>(file: string): T | undefined {
+function readJson(file: string): { value?: unknown; error?: string } {
+  let text: string;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch {
-    return undefined;
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return { error: fsReason(err) };
   }
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (err) {
+    return { error: `not JSON: ${(err as Error).message}` };
+  }
+}
+
+/** A run file read and checked against its schema: the value, or why it cannot be used. */
+function readRunFile<T>(dir: string, name: string, check: (value: unknown) => string | undefined): { value?: T; damage?: string } {
+  const { value, error } = readJson(path.join(dir, name));
+  if (error) return { damage: `${name}: ${error}` };
+  const wrong = check(value);
+  return wrong ? { damage: `${name}: ${wrong}` } : { value: value as T };
 }
 
 /** Sortable, unique-enough run id: 20261128-174501-3fa2 (UTC time + random suffix). */
@@ -37,28 +72,115 @@ export function experimentRunsDir(runsDir: string, experimentName: string): stri
   return path.join(runsDir, experimentName);
 }
 
-/** Appends one line; a line is either whole or (after a crash mid-write) unparsable and skipped. */
-export function appendMetrics(runDir: string, metrics: EpochMetrics): void {
-  fs.appendFileSync(path.join(runDir, RUN_FILES.metrics), JSON.stringify(metrics) + '\n');
+function isRealDirectory(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
-export function readMetrics(runDir: string): EpochMetrics[] {
+/**
+ * Creates `dir` and any missing parents, one level at a time (mkdirSync's recursive mode spins
+ * forever under /proc). Refuses a path whose existing part is not a folder.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  let current = path.resolve(dir);
+  for (;;) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(current);
+    } catch (err) {
+      const parent = path.dirname(current);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === current) throw new RunWriteError(`cannot create ${dir}: ${fsReason(err)}`, { cause: err });
+      missing.push(current);
+      current = parent;
+      continue;
+    }
+    if (!stat.isDirectory()) throw new RunWriteError(`cannot create ${dir}: ${current} is not a folder`);
+    break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      fs.mkdirSync(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && isRealDirectory(d)) continue;
+      throw new RunWriteError(`cannot create ${d}: ${fsReason(err)}`, { cause: err });
+    }
+  }
+}
+
+/** Retries on a taken run id before giving up; sweeps start many runs in the same second. */
+const RUN_ID_ATTEMPTS = 50;
+
+/**
+ * Creates a new run folder `<runsDir>/<experiment>/<run-id>` exclusively: a run id that is taken
+ * (another run started in the same second drew the same suffix) is never shared, a new id is
+ * drawn instead. The experiment folder must be a real folder, not a symbolic link (RUN-FORMAT.md).
+ */
+export function createRunFolder(runsDir: string, experimentName: string, firstId?: string, makeId: () => string = () => newRunId()): { runId: string; runDir: string } {
+  const parent = experimentRunsDir(runsDir, experimentName);
+  makeDirectories(runsDir);
+  try {
+    fs.mkdirSync(parent);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new RunWriteError(`cannot create ${parent}: ${fsReason(err)}`, { cause: err });
+  }
+  if (!isRealDirectory(parent)) throw new RunWriteError(`cannot create runs in ${parent}: it is ${fs.lstatSync(parent).isSymbolicLink() ? 'a symbolic link (aelab writes only into real folders under the runs folder)' : 'not a folder'}`);
+  for (let attempt = 0; attempt < RUN_ID_ATTEMPTS; attempt++) {
+    const runId = attempt === 0 && firstId ? firstId : makeId();
+    const runDir = path.join(parent, runId);
+    try {
+      fs.mkdirSync(runDir);
+      return { runId, runDir };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw new RunWriteError(`cannot create ${runDir}: ${fsReason(err)}`, { cause: err });
+    }
+  }
+  throw new RunWriteError(`cannot create a run folder in ${parent}: ${RUN_ID_ATTEMPTS} run ids in a row were taken`);
+}
+
+/** Appends one line; a line is either whole or (after a crash mid-write) unparsable and skipped. */
+export function appendMetrics(runDir: string, metrics: EpochMetrics): void {
+  const file = path.join(runDir, RUN_FILES.metrics);
+  try {
+    fs.appendFileSync(file, JSON.stringify(metrics) + '\n');
+  } catch (err) {
+    throw writeFailure(file, err);
+  }
+}
+
+/** Epoch lines; a torn last line (killed writer) is skipped, any other bad line is damage. */
+function readMetricsChecked(runDir: string): { metrics: EpochMetrics[]; damage?: string } {
   let text: string;
   try {
     text = fs.readFileSync(path.join(runDir, RUN_FILES.metrics), 'utf8');
   } catch {
-    return [];
+    return { metrics: [] };
   }
-  const out: EpochMetrics[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
+  const metrics: EpochMetrics[] = [];
+  const lines = text.split('\n');
+  while (lines.length > 0 && !lines[lines.length - 1].trim()) lines.pop();
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i].trim()) continue;
+    let value: unknown;
     try {
-      out.push(JSON.parse(line) as EpochMetrics);
+      value = JSON.parse(lines[i]);
     } catch {
-      // A torn last line from a killed writer: ignore it rather than misread it.
+      if (i === lines.length - 1) continue; // a torn last line from a killed writer
+      return { metrics, damage: `${RUN_FILES.metrics} line ${i + 1}: not JSON` };
     }
+    const wrong = runFileProblem('metricsLine', value);
+    if (wrong) return { metrics, damage: `${RUN_FILES.metrics} line ${i + 1}: ${wrong}` };
+    metrics.push(value as EpochMetrics);
   }
-  return out;
+  return { metrics };
+}
+
+export function readMetrics(runDir: string): EpochMetrics[] {
+  return readMetricsChecked(runDir).metrics;
 }
 
 export function isProcessAlive(pid: number): boolean {
@@ -70,6 +192,22 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/**
+ * When process `pid` started, as Linux's /proc/<pid>/stat field 22 (clock ticks since boot):
+ * with the pid it names one process, even after the pid is reused. Undefined where /proc is
+ * not available (macOS, Windows): there the pid alone decides, as before.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces and parentheses): state is field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[22 - 3];
+  } catch {
+    return undefined;
+  }
+}
+
 export interface RunListing {
   runId: string;
   dir: string;
@@ -77,6 +215,8 @@ export interface RunListing {
   summary?: RunSummary;
   /** state says running but the writing process is gone: the run crashed or was killed. */
   stale: boolean;
+  /** Why the folder cannot be read as a run (a file of the wrong shape); status is then a stand-in saying failed. */
+  damaged?: string;
 }
 
 export interface RunContents {
@@ -88,50 +228,169 @@ export interface RunContents {
   /** The threshold the user saved from the Results panel, if any. */
   manualThreshold?: ManualThresholdFile;
   stale: boolean;
+  /** Why part of the folder cannot be read (see RunListing.damaged). */
+  damaged?: string;
 }
 
-function readStatus(dir: string): RunStatusFile | undefined {
-  return readJson<RunStatusFile>(path.join(dir, RUN_FILES.status));
+/** The status to record for a run this process writes: pid and, where known, its start time. */
+export function writerIdentity(): { pid: number; pidStartTime?: string } {
+  const pidStartTime = processStartTime(process.pid);
+  return pidStartTime === undefined ? { pid: process.pid } : { pid: process.pid, pidStartTime };
 }
 
 function isStale(status: RunStatusFile): boolean {
-  return status.state === 'running' && status.pid !== undefined && !isProcessAlive(status.pid);
+  if (status.state !== 'running' || status.pid === undefined) return false;
+  if (!isProcessAlive(status.pid)) return true;
+  // The pid is alive, but is it still the writer, or a new process that reuses its number?
+  if (status.pidStartTime === undefined) return false;
+  const now = processStartTime(status.pid);
+  return now !== undefined && now !== status.pidStartTime;
 }
 
-/** Runs of one experiment, newest first. Folders without a readable status.json are not runs. */
-export function listRuns(runsDir: string, experimentName: string): RunListing[] {
-  const root = experimentRunsDir(runsDir, experimentName);
-  let entries: fs.Dirent[];
+/** status.json, or a stand-in `failed` status naming the damage; undefined when there is none. */
+function readStatusChecked(dir: string): { status: RunStatusFile; damaged?: string } | undefined {
+  if (!fs.existsSync(path.join(dir, RUN_FILES.status))) return undefined;
+  const { value, damage } = readRunFile<RunStatusFile>(dir, RUN_FILES.status, (v) => runFileProblem('status', v));
+  if (value) return { status: value };
+  const error = `damaged run folder: ${damage}`;
+  return { status: { formatVersion: RUN_FORMAT_VERSION, runId: path.basename(dir), state: 'failed', startedAt: '', error }, damaged: damage };
+}
+
+/** status.json when it is there and well-formed; undefined otherwise. */
+export function readRunStatus(dir: string): RunStatusFile | undefined {
+  const read = readStatusChecked(dir);
+  return read && !read.damaged ? read.status : undefined;
+}
+
+function readSummaryChecked(dir: string): { summary?: RunSummary; damage?: string } {
+  const { value, damage } = readRunFile<RunSummary>(dir, RUN_FILES.summary, (v) => runFileProblem('summary', v));
+  return { summary: value, damage };
+}
+
+/** Folder entries that are real folders: aelab follows no symbolic link inside a runs folder. */
+function realSubfolders(dir: string): string[] {
+  if (!isRealDirectory(dir)) return [];
   try {
-    entries = fs.readdirSync(root, { withFileTypes: true });
+    return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
   } catch {
     return [];
   }
+}
+
+/**
+ * Runs of one experiment, newest first. Folders without a status.json are not runs; a run whose
+ * files have the wrong shape is listed alone as damaged (state failed, `damaged` says why).
+ */
+export function listRuns(runsDir: string, experimentName: string): RunListing[] {
+  const root = experimentRunsDir(runsDir, experimentName);
   const runs: RunListing[] = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory()) continue;
-    const dir = path.join(root, entry.name);
-    const status = readStatus(dir);
-    if (!status) continue;
-    const summary = status.state === 'completed' ? readJson<RunSummary>(path.join(dir, RUN_FILES.summary)) : undefined;
-    runs.push({ runId: entry.name, dir, status, summary, stale: isStale(status) });
+  for (const name of realSubfolders(root)) {
+    const dir = path.join(root, name);
+    const read = readStatusChecked(dir);
+    if (!read) continue;
+    let { damaged } = read;
+    let summary: RunSummary | undefined;
+    if (!damaged && read.status.state === 'completed') {
+      const s = readSummaryChecked(dir);
+      summary = s.summary;
+      damaged = s.damage;
+    }
+    const status = damaged && !read.damaged ? { ...read.status, state: 'failed' as const, error: `damaged run folder: ${damaged}` } : read.status;
+    runs.push({ runId: name, dir, status, summary, stale: !damaged && isStale(status), damaged });
   }
   runs.sort((a, b) => (a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0));
   return runs;
 }
 
+/** Whether `dir` is a run folder a reader may open: a real folder (not a symlink) with a status.json. */
+export function isRunFolder(dir: string): boolean {
+  return isRealDirectory(dir) && fs.existsSync(path.join(dir, RUN_FILES.status));
+}
+
 export function readRun(dir: string): RunContents {
-  const status = readStatus(dir);
-  if (!status) throw new Error(`${dir} is not a run folder (no readable ${RUN_FILES.status})`);
+  const read = isRealDirectory(dir) ? readStatusChecked(dir) : undefined;
+  if (!read) throw new Error(`${dir} is not a run folder (no ${RUN_FILES.status}${isRealDirectory(dir) ? '' : ', or a symbolic link'})`);
+  const damages: string[] = read.damaged ? [read.damaged] : [];
+  const config = fs.existsSync(path.join(dir, RUN_FILES.config)) ? readRunFile<RunConfigFile>(dir, RUN_FILES.config, (v) => runFileProblem('config', v)) : {};
+  if (config.damage) damages.push(config.damage);
+  const metrics = readMetricsChecked(dir);
+  if (metrics.damage) damages.push(metrics.damage);
+  let summary: RunSummary | undefined;
+  if (!read.damaged && read.status.state === 'completed') {
+    const s = readSummaryChecked(dir);
+    summary = s.summary;
+    if (s.damage) damages.push(s.damage);
+  }
+  const manual = fs.existsSync(path.join(dir, RUN_FILES.manualThreshold))
+    ? readRunFile<ManualThresholdFile>(dir, RUN_FILES.manualThreshold, (v) => runFileProblem('manualThreshold', v)) : {};
+  if (manual.damage) damages.push(manual.damage);
+  const damaged = damages.length > 0 ? damages.join('; ') : undefined;
   return {
-    dir,
-    status,
-    config: readJson<RunConfigFile>(path.join(dir, RUN_FILES.config)),
-    metrics: readMetrics(dir),
-    summary: status.state === 'completed' ? readJson<RunSummary>(path.join(dir, RUN_FILES.summary)) : undefined,
-    manualThreshold: readJson<ManualThresholdFile>(path.join(dir, RUN_FILES.manualThreshold)),
-    stale: isStale(status),
+    dir, status: read.status, config: config.value, metrics: metrics.metrics, summary, manualThreshold: manual.value,
+    stale: !read.damaged && isStale(read.status), damaged,
   };
+}
+
+/** Leftover temp files of interrupted atomic writes (`<file>.<pid>.<time>.tmp`, `model.<pid>.tmp/`). */
+export function removeTempFiles(runDir: string): string[] {
+  const removed: string[] = [];
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory() && !e.name.endsWith('.tmp')) walk(p);
+      else if (e.name.endsWith('.tmp')) {
+        try {
+          fs.rmSync(p, { force: true, recursive: true });
+          removed.push(p);
+        } catch {
+          // best effort
+        }
+      }
+    }
+  };
+  walk(runDir);
+  return removed;
+}
+
+/**
+ * Removes the results of a run that was cancelled while saving them: a cancelled run has no
+ * scores or summary (RUN-FORMAT.md). The headers go first, so no reader sees a header whose data
+ * is gone. Best effort, never throws.
+ */
+export function removeResults(runDir: string): void {
+  const { summary, scoresHeader, samplesHeader, scores, labels, classes, images, samples, model } = RUN_FILES;
+  for (const name of [summary, scoresHeader, samplesHeader, scores, labels, classes, images, samples, model]) {
+    try { fs.rmSync(path.join(runDir, name), { recursive: true, force: true }); } catch { /* best effort */ }
+  }
+}
+
+/**
+ * Writes a run's final status.json and never throws: atomically if it can; else in place (the
+ * old file's blocks are reused, so a full disk usually still takes it). Returns why it failed,
+ * if both failed: the folder then still says running with this process's pid, which every
+ * reader shows as failed once the process has ended.
+ */
+export function writeFinalStatus(runDir: string, status: RunStatusFile): string | undefined {
+  const file = path.join(runDir, RUN_FILES.status);
+  const text = JSON.stringify(status, null, 2) + '\n';
+  try {
+    writeFileAtomic(file, text);
+    return undefined;
+  } catch (err) {
+    try {
+      if (!fs.existsSync(runDir)) return `cannot write ${file}: its folder no longer exists`;
+      fs.writeFileSync(file, text);
+      return undefined;
+    } catch {
+      return (err as Error).message;
+    }
+  }
 }
 
 export interface RunScores {
@@ -162,7 +421,7 @@ export function writeScores(runDir: string, header: ScoresHeader, scores: Float3
 }
 
 export function readScores(runDir: string): RunScores {
-  const header = readJson<ScoresHeader>(path.join(runDir, RUN_FILES.scoresHeader));
+  const header = readJson(path.join(runDir, RUN_FILES.scoresHeader)).value as ScoresHeader | undefined;
   if (!header) throw new Error(`${runDir} has no ${RUN_FILES.scoresHeader}`);
   const all = asFloat32(fs.readFileSync(path.join(runDir, RUN_FILES.scores)));
   if (all.length !== header.count + header.validationCount) {
@@ -180,7 +439,7 @@ export function writeSamples(runDir: string, header: SamplesHeader, pixels: Floa
 }
 
 export function readSamples(runDir: string): { header: SamplesHeader; pixels: Float32Array } {
-  const header = readJson<SamplesHeader>(path.join(runDir, RUN_FILES.samplesHeader));
+  const header = readJson(path.join(runDir, RUN_FILES.samplesHeader)).value as SamplesHeader | undefined;
   if (!header) throw new Error(`${runDir} has no ${RUN_FILES.samplesHeader}`);
   const pixels = asFloat32(fs.readFileSync(path.join(runDir, RUN_FILES.samples)));
   const expected = header.samples.length * header.planes.length * header.width * header.height;
@@ -207,7 +466,7 @@ export function encodeTestImages(count: number, pixels: number, original: Float3
 
 /** Reads chosen test images from images.bin without loading the whole file: 3 planes per index. */
 export function readTestImages(runDir: string, indices: readonly number[]): { width: number; height: number; images: Uint8Array[] } {
-  const header = readJson<ScoresHeader>(path.join(runDir, RUN_FILES.scoresHeader));
+  const header = readJson(path.join(runDir, RUN_FILES.scoresHeader)).value as ScoresHeader | undefined;
   if (!header?.images) throw new Error(`${runDir} has no stored test images`);
   const { width, height } = header.images;
   const size = 3 * width * height;
@@ -228,7 +487,12 @@ export function readTestImages(runDir: string, indices: readonly number[]): { wi
 
 /** Appends whole lines to run.log (written by whoever drives the run: CLI or extension host). */
 export function appendRunLog(runDir: string, text: string): void {
-  fs.appendFileSync(path.join(runDir, RUN_FILES.log), text);
+  const file = path.join(runDir, RUN_FILES.log);
+  try {
+    fs.appendFileSync(file, text);
+  } catch (err) {
+    throw writeFailure(file, err);
+  }
 }
 
 /** Records a threshold chosen by the user for a completed run, with its operating point on the run's scores. */

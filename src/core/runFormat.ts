@@ -28,6 +28,8 @@ export interface RunStatusFile {
   endedAt?: string;
   /** Process that writes this run; a `running` run whose pid is gone is stale (crashed). */
   pid?: number;
+  /** When `pid` started (Linux: /proc/<pid>/stat field 22), so a reused pid is not taken for the writer. */
+  pidStartTime?: string;
   /** Last progress seen, for trees and lists. */
   epoch?: number;
   epochs?: number;

@@ -7,30 +7,37 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 // Registers aelab's custom layers with tfjs serialization, so saved models load on their own.
 import './layers/batchNormalization';
+import { fsReason, RunWriteError } from '../core/runFolder';
 
 const WEIGHTS_FILE = 'weights.bin';
 
 export async function saveModel(model: tfl.LayersModel, dir: string): Promise<void> {
   const tmp = `${dir}.${process.pid}.tmp`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const weightData = artifacts.weightData;
-    const buffers = weightData === undefined ? [] : Array.isArray(weightData) ? weightData : [weightData];
-    const bytes = concatBytes(buffers.map((b) => new Uint8Array(b)));
-    fs.writeFileSync(path.join(tmp, WEIGHTS_FILE), bytes);
-    const modelJson = {
-      format: artifacts.format,
-      generatedBy: artifacts.generatedBy,
-      convertedBy: artifacts.convertedBy,
-      modelTopology: artifacts.modelTopology,
-      weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
-    };
-    fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(modelJson));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes.byteLength } };
-  }));
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(tmp, dir);
+  try {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.mkdirSync(tmp);
+    await model.save(tf.io.withSaveHandler(async (artifacts) => {
+      const weightData = artifacts.weightData;
+      const buffers = weightData === undefined ? [] : Array.isArray(weightData) ? weightData : [weightData];
+      const bytes = concatBytes(buffers.map((b) => new Uint8Array(b)));
+      fs.writeFileSync(path.join(tmp, WEIGHTS_FILE), bytes);
+      const modelJson = {
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
+      };
+      fs.writeFileSync(path.join(tmp, 'model.json'), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: bytes.byteLength } };
+    }));
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(tmp, dir);
+  } catch (err) {
+    // No half model left behind: its space may be what the final status.json needs.
+    try { fs.rmSync(tmp, { recursive: true, force: true }); } catch { /* folder gone */ }
+    throw new RunWriteError(`cannot write the model to ${dir}: ${fsReason(err)}`, { cause: err });
+  }
 }
 
 export async function loadModel(dir: string): Promise<tfl.LayersModel> {

@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendPreference, RunEvent, RunRequest } from '../core/protocol';
 import { RUN_FORMAT_VERSION, RUN_FILES, RunStatusFile, RunSummary, SampleEntry, SamplesHeader } from '../core/runFormat';
-import { appendMetrics, encodeTestImages, experimentRunsDir, newRunId, writeJsonAtomic, writeSamples, writeScores } from '../core/runFolder';
+import {
+  appendMetrics, createRunFolder, encodeTestImages, removeResults, removeTempFiles, writeFinalStatus, writeJsonAtomic, writerIdentity, writeSamples, writeScores,
+} from '../core/runFolder';
 import { computeThresholds, chooseThreshold } from '../core/thresholds';
 import { averagePrecision, confusionAt, meanByLabel, operatingPoint, rocAuc } from '../core/metrics';
 import { rngFor } from '../core/rng';
@@ -15,7 +17,7 @@ import { initBackend, tfjsVersion } from './backend';
 import { loadDataset } from './datasets';
 import { buildModel } from './models';
 import { trainAutoencoder } from './train';
-import { parallelScoringPays, reconstruct, scoreImagesParallel } from './score';
+import { parallelScoringPays, reconstruct, reconstructAllCancellable, scoreImagesParallel } from './score';
 import { EngineThread } from './thread/spawn';
 import { trainingThreads as planTrainingThreads, wantsEngineThread } from './threads';
 import { saveModel } from './modelIo';
@@ -76,44 +78,60 @@ async function runWithData(request: RunRequest, options: RunOptions, backend: st
   if (data.trainContaminated > 0) log(`training contamination: ${data.trainContaminated} training images corrupted`);
 
   // Inputs are good: from here on the run folder exists and always ends in a final state.
-  const runId = options.runId ?? newRunId();
-  const runDir = path.join(experimentRunsDir(request.runsDir, experiment.name), runId);
-  fs.mkdirSync(runDir, { recursive: true });
+  // Created exclusively: a run id another run took in the same second is never shared.
+  const { runId, runDir } = createRunFolder(request.runsDir, experiment.name, options.runId);
   const status: RunStatusFile = {
     formatVersion: RUN_FORMAT_VERSION, runId, state: 'running', startedAt: new Date(startedAt).toISOString(),
-    pid: process.pid, epoch: 0, epochs: experiment.training.epochs,
+    ...writerIdentity(), epoch: 0, epochs: experiment.training.epochs,
   };
   const writeStatus = () => writeJsonAtomic(path.join(runDir, RUN_FILES.status), status);
-  writeStatus();
-  writeJsonAtomic(path.join(runDir, RUN_FILES.config), {
-    formatVersion: RUN_FORMAT_VERSION, runId, experimentName: experiment.name, experimentPath: request.experimentPath,
-    experiment, versions: { aelab: aelabVersion(), tfjs: tfjsVersion(), node: process.version }, backend,
-  });
+  try {
+    writeStatus();
+  } catch (err) {
+    // Not even a first status: leave no folder that a reader could not place.
+    fs.rmSync(runDir, { recursive: true, force: true });
+    throw err;
+  }
+  // Never throws: a run that cannot record its end still returns how it ended.
   const finish = (state: RunOutcome['state'], error?: string): RunOutcome => {
     status.state = state;
     status.endedAt = new Date().toISOString();
     status.pid = undefined;
+    status.pidStartTime = undefined;
     if (error) status.error = error;
-    writeStatus();
-    return { state, runId, runDir, error };
+    // Partial temp files first: their space may be what the final status.json needs.
+    removeTempFiles(runDir);
+    const notRecorded = writeFinalStatus(runDir, status);
+    if (!notRecorded) return { state, runId, runDir, error };
+    return { state: 'failed', runId, runDir, error: [error, `the final status was not recorded: ${notRecorded}`].filter(Boolean).join('; ') };
   };
 
   try {
+    writeJsonAtomic(path.join(runDir, RUN_FILES.config), {
+      formatVersion: RUN_FORMAT_VERSION, runId, experimentName: experiment.name, experimentPath: request.experimentPath,
+      experiment, versions: { aelab: aelabVersion(), tfjs: tfjsVersion(), node: process.version }, backend,
+    });
     const batchesPerEpoch = Math.ceil(data.trainCount / experiment.training.batchSize);
     emit({ type: 'started', runId, runDir, backend, epochs: experiment.training.epochs, batchesPerEpoch });
     const outcome = await trainAndEvaluate(request, data, runDir, backend, startedAt, options, status, writeStatus, thread);
     if (outcome === 'cancelled') {
+      // Cancelled while saving: a cancelled run has no results, not half of them.
+      removeResults(runDir);
       const result = finish('cancelled');
       emit({ type: 'cancelled', message: `cancelled after epoch ${status.epoch}` });
       return result;
     }
     const result = finish('completed');
+    if (result.state !== 'completed') {
+      emit({ type: 'failed', error: result.error ?? 'unknown error' });
+      return result;
+    }
     emit({ type: 'completed', summary: outcome });
     return { ...result, summary: outcome };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const result = finish('failed', message);
-    emit({ type: 'failed', error: message });
+    emit({ type: 'failed', error: result.error ?? message });
     return result;
   }
 }
@@ -160,12 +178,13 @@ async function trainAndEvaluate(
     // The decision above, not scoreImagesParallel's own 'auto' (which would start a thread of its
     // own under --threads 1).
     const parallel = {
-      threads: scoringThread ? 2 as const : 1 as const, thread: scoringThread,
+      threads: scoringThread ? 2 as const : 1 as const, thread: scoringThread, signal: options.signal,
       onThreadError: (message: string) => emit({ type: 'log', level: 'warn', message: `scoring thread failed, scored on one core: ${message}` }),
     };
     const testScores = await scoreImagesParallel(model, data.testInput, data.testCount, width, height, scoreKind, parallel);
+    if (!testScores || options.signal?.aborted) return 'cancelled';
     const validationScores = await scoreImagesParallel(model, data.validation, data.validationCount, width, height, scoreKind, parallel);
-    if (options.signal?.aborted) return 'cancelled';
+    if (!validationScores || options.signal?.aborted) return 'cancelled';
 
     emit({ type: 'phase', phase: 'saving', message: 'writing results' });
     const thresholds = computeThresholds(experiment.evaluation.threshold, validationScores, testScores, data.testLabels);
@@ -173,15 +192,20 @@ async function trainAndEvaluate(
     const point = operatingPoint(confusionAt(testScores, data.testLabels, chosen.value), chosen.value);
     const means = meanByLabel(testScores, data.testLabels);
     // Every test image with its reconstruction, as bytes: the panels can show any of them.
-    const allIndices = Array.from({ length: data.testCount }, (_, i) => i);
-    const reconstructions = reconstruct(model, data.testInput, allIndices, width, height);
+    // Saving checks for a cancel between its steps, as scoring does between batches.
+    const cancelled = () => options.signal?.aborted === true;
+    const reconstructions = await reconstructAllCancellable(model, data.testInput, data.testCount, width, height, options.signal);
+    if (!reconstructions || cancelled()) return 'cancelled';
     const testImages = encodeTestImages(data.testCount, width * height, data.testOriginal, data.testInput, reconstructions);
     writeScores(runDir, {
       formatVersion: RUN_FORMAT_VERSION, count: data.testCount, score: scoreKind, validationCount: data.validationCount, hasClasses: true,
       images: { width, height, planes: ['original', 'input', 'reconstruction'] },
     }, testScores, validationScores, data.testLabels, data.testClasses, testImages);
+    if (await yieldThenCancelled(cancelled)) return 'cancelled';
     writeSampleGrid(runDir, model, data, testScores, experiment.evaluation.samples, experiment.seed);
+    if (await yieldThenCancelled(cancelled)) return 'cancelled';
     await saveModel(model, path.join(runDir, RUN_FILES.model));
+    if (await yieldThenCancelled(cancelled)) return 'cancelled';
 
     const best = trained.history.reduce((b, m) => (m.valLoss < b.valLoss ? m : b), trained.history[0]);
     const summary: RunSummary = {
@@ -214,6 +238,12 @@ async function trainAndEvaluate(
     model.dispose();
     if (tf.memory().numTensors > 1000) emit({ type: 'log', level: 'warn', message: `${tf.memory().numTensors} tensors still allocated` });
   }
+}
+
+/** Lets a pending signal or IPC message through, then says whether the run was cancelled. */
+async function yieldThenCancelled(cancelled: () => boolean): Promise<boolean> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  return cancelled();
 }
 
 /** Seeded random picks from each group, plus the highest-scoring normals and lowest-scoring anomalies (where a threshold errs). */

@@ -43,6 +43,27 @@ export function scoreImages(
   return scores;
 }
 
+/** Lets timers, signals and IPC messages (a cancel) through between two batches. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * scoreImages in batches that yield to the event loop, checking `signal` between them: a Ctrl-C
+ * or a cancel message during scoring is seen within a batch. Undefined when cancelled.
+ */
+export async function scoreImagesCancellable(
+  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, kind: ScoreKind, batchSize: number, signal?: AbortSignal,
+): Promise<Float32Array | undefined> {
+  const pixels = width * height;
+  const scores = new Float32Array(count);
+  for (let start = 0; start < count; start += batchSize) {
+    await yieldToEventLoop();
+    if (signal?.aborted) return undefined;
+    const n = Math.min(batchSize, count - start);
+    scores.set(scoreImages(model, images.subarray(start * pixels, (start + n) * pixels), n, width, height, kind, batchSize), start);
+  }
+  return scores;
+}
+
 /** Below this many images a second thread costs more (start, wasm, model) than it saves. */
 export const PARALLEL_SCORE_MIN = 2048;
 
@@ -56,6 +77,8 @@ export interface ParallelScoreOptions {
   thread?: EngineThread;
   /** Told when the thread failed and this thread scored its half instead. */
   onThreadError?: (message: string) => void;
+  /** Checked between batches; scoring stops and resolves undefined once it is aborted. */
+  signal?: AbortSignal;
 }
 
 /** Whether scoreImagesParallel would use a second thread for `count` images by default. */
@@ -70,8 +93,17 @@ export function parallelScoringPays(count: number): boolean {
  */
 export async function scoreImagesParallel(
   model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, kind: ScoreKind,
+  options?: ParallelScoreOptions & { signal?: undefined },
+): Promise<Float32Array>;
+/** With a signal: undefined when it was aborted before scoring finished. */
+export async function scoreImagesParallel(
+  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, kind: ScoreKind,
+  options: ParallelScoreOptions,
+): Promise<Float32Array | undefined>;
+export async function scoreImagesParallel(
+  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, kind: ScoreKind,
   options: ParallelScoreOptions = {},
-): Promise<Float32Array> {
+): Promise<Float32Array | undefined> {
   const batchSize = options.batchSize ?? 256;
   const pixels = width * height;
   checkImages(images, count, pixels);
@@ -79,7 +111,7 @@ export async function scoreImagesParallel(
   const threads = options.threads ?? 'auto';
   const parallel = threads === 2 || (threads === 'auto' && parallelScoringPays(count));
   const split = Math.ceil(count / 2 / batchSize) * batchSize;
-  if (!parallel || split >= count) return scoreImages(model, images, count, width, height, kind, batchSize);
+  if (!parallel || split >= count) return scoreImagesCancellable(model, images, count, width, height, kind, batchSize, options.signal);
 
   const sharedImages = new SharedArrayBuffer(count * pixels * 4);
   new Float32Array(sharedImages).set(images.subarray(0, count * pixels));
@@ -90,13 +122,18 @@ export async function scoreImagesParallel(
     from: split, to: count, width, height, score: kind, batchSize,
   });
   // Mine while the thread starts and works; its failure surfaces at the await below.
-  let mine: Float32Array;
+  let mine: Float32Array | undefined;
   try {
     try {
-      mine = scoreImages(model, images, split, width, height, kind, batchSize);
+      mine = await scoreImagesCancellable(model, images, split, width, height, kind, batchSize, options.signal);
     } catch (err) {
       await other.catch(() => undefined);
       throw err;
+    }
+    // Cancelled: the thread's half is dropped (closing the thread ends it).
+    if (!mine) {
+      other.catch(() => undefined);
+      return undefined;
     }
     try {
       await other;
@@ -109,6 +146,7 @@ export async function scoreImagesParallel(
   } finally {
     if (options.thread === undefined) await thread.close();
   }
+  if (options.signal?.aborted) return undefined;
   const scores = new Float32Array(count);
   scores.set(new Float32Array(sharedScores));
   scores.set(mine, 0);
@@ -128,6 +166,22 @@ export function reconstructAll(
     const y = tf.tidy(() => applyModel(model, tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, height, width, 1]), false));
     out.set(y.dataSync(), start * pixels);
     y.dispose();
+  }
+  return out;
+}
+
+/** reconstructAll in batches that yield to the event loop and stop when `signal` is aborted (undefined). */
+export async function reconstructAllCancellable(
+  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, signal?: AbortSignal, batchSize = 256,
+): Promise<Float32Array | undefined> {
+  const pixels = width * height;
+  checkImages(images, count, pixels);
+  const out = new Float32Array(count * pixels);
+  for (let start = 0; start < count; start += batchSize) {
+    await yieldToEventLoop();
+    if (signal?.aborted) return undefined;
+    const n = Math.min(batchSize, count - start);
+    out.set(reconstructAll(model, images.subarray(start * pixels, (start + n) * pixels), n, width, height, batchSize), start * pixels);
   }
   return out;
 }

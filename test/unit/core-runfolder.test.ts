@@ -107,7 +107,8 @@ describe('run folder', () => {
     mk('20260103-000000-cccc', status('20260103-000000-cccc', 'running', process.pid));
     mk('20260102-000000-bbbb', status('20260102-000000-bbbb', 'running', 2 ** 22 + 12345));
     fs.mkdirSync(path.join(exp, 'not-a-run'));
-    writeJsonAtomic(path.join(exp, '20260101-000000-aaaa', RUN_FILES.summary), { auroc: 0.9 });
+    const summary = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'run-fixture', RUN_FILES.summary), 'utf8')) as { auroc: number };
+    writeJsonAtomic(path.join(exp, '20260101-000000-aaaa', RUN_FILES.summary), { ...summary, auroc: 0.9 });
     const runs = listRuns(root, 'exp');
     assert.deepEqual(runs.map((r) => r.runId), ['20260103-000000-cccc', '20260102-000000-bbbb', '20260101-000000-aaaa']);
     assert.deepEqual(runs.map((r) => r.stale), [false, true, false]);

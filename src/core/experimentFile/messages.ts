@@ -34,7 +34,8 @@ export function numberText(n: number): string {
 
 export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return 'an empty value';
-  if (typeof v === 'string') return JSON.stringify(v);
+  // A long value (binary or UTF-16 garbage read as one scalar) is not echoed whole.
+  if (typeof v === 'string') return v.length > 60 ? `${JSON.stringify(v.slice(0, 40))}... (${v.length} characters)` : JSON.stringify(v);
   if (typeof v === 'number') return numberText(v);
   if (typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return v.length === 0 ? 'an empty list' : 'a list';

@@ -9,6 +9,42 @@ import { describeValue, issueFromAjv, nonFiniteIssues, validator } from './messa
 import { OVERRIDE_SOURCE, Override, Parsed, Problem, Severity, ValidationResult, displayPath, isPrefix } from './problems';
 
 
+const TOO_DEEP = 'the YAML nests too deeply to read: an experiment file is at most a few levels deep (name, data.files.trainImages, ...)';
+
+/** Past this many, problems are counted, not listed: 20,000 unknown keys need one line, not 3 MB. */
+export const MAX_REPORTED_PROBLEMS = 100;
+
+/** The first MAX_REPORTED_PROBLEMS problems, then one (at the last shown) saying how many more there are. */
+function capProblems(problems: Problem[], unlisted = 0): Problem[] {
+  const hidden = Math.max(0, problems.length - MAX_REPORTED_PROBLEMS) + unlisted;
+  if (hidden === 0) return problems;
+  const shown = problems.slice(0, MAX_REPORTED_PROBLEMS);
+  const last = shown[shown.length - 1];
+  return [...shown, { ...last, message: `${hidden} more problem${hidden === 1 ? '' : 's'} not shown (fix the ones above first)`, path: '', severity: 'error' }];
+}
+
+/** A key may appear once per mapping: one Set per mapping instead of yaml's pairwise comparison. */
+function duplicateKeys(parsed: Parsed): Problem[] {
+  const problems: Problem[] = [];
+  visit(parsed.doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = isNode(pair.key) ? keyText(pair.key) : String(pair.key);
+        if (!seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        const span = isNode(pair.key) ? nodeRange(pair.key) : undefined;
+        problems.push(fileProblem(parsed, span ?? [0, 0], `duplicate key "${key}": a key may appear only once in a mapping`, '', 'error'));
+        if (problems.length > MAX_REPORTED_PROBLEMS) return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return problems;
+}
+
 export function yamlProblem(parsed: Parsed, e: YAMLError, severity: Severity): Problem {
   const [start, end] = e.pos;
   let message: string;
@@ -39,6 +75,10 @@ export function yamlProblem(parsed: Parsed, e: YAMLError, severity: Severity): P
       message = `${e.message}; the value is read as plain text`;
       break;
     default: {
+      if (/Maximum call stack/.test(e.message)) {
+        message = TOO_DEEP;
+        break;
+      }
       const explained = explainSyntaxError(parsed.text, e);
       if (explained) span = explained.span;
       message = explained ? `YAML syntax: ${explained.message}` : `YAML syntax error: ${e.message}`;
@@ -49,17 +89,20 @@ export function yamlProblem(parsed: Parsed, e: YAMLError, severity: Severity): P
 
 export function parse(text: string, fileName: string): Parsed {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  // yaml's own uniqueKeys check compares every pair of keys (20,000 keys: 13 s); duplicateKeys is linear.
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   const parsed: Parsed = { text, fileName, doc, lc, problems: [] };
   // One mistake often yields several parser errors that explain to the same words: keep one.
   const seen = new Set<string>();
-  for (const p of doc.errors.map((e) => yamlProblem(parsed, e, 'error'))) {
+  for (const p of doc.errors.slice(0, MAX_REPORTED_PROBLEMS + 1).map((e) => yamlProblem(parsed, e, 'error'))) {
     const key = `${p.line}|${p.message}`;
     if (!seen.has(key)) parsed.problems.push(p);
     seen.add(key);
   }
-  parsed.problems.push(...doc.warnings.map((w) => yamlProblem(parsed, w, 'warning')));
-  if (doc.errors.length > 0) return parsed;
+  parsed.problems.push(...doc.warnings.slice(0, MAX_REPORTED_PROBLEMS + 1).map((w) => yamlProblem(parsed, w, 'warning')));
+  const duplicates = doc.errors.length > 0 ? [] : duplicateKeys(parsed);
+  parsed.problems = capProblems([...parsed.problems, ...duplicates]);
+  if (doc.errors.length > 0 || duplicates.length > 0) return parsed;
   const contents = doc.contents;
   const isEmpty = contents === null || (isScalar(contents) && contents.value === null);
   if (!isEmpty && !isMap(contents)) {
@@ -100,7 +143,8 @@ export function check(parsed: Parsed, overrides: readonly Override[], extra: Pro
   try {
     raw = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    const problems = [...parsed.problems, ...extra, fileProblem(parsed, docStart(doc), `cannot read the YAML: ${(err as Error).message}`, '', 'error')];
+    const why = /Maximum call stack/.test((err as Error).message) ? TOO_DEEP : `cannot read the YAML: ${(err as Error).message}`;
+    const problems = [...parsed.problems, ...extra, fileProblem(parsed, docStart(doc), why, '', 'error')];
     return { ok: false, problems: problems.sort(byPosition) };
   }
   const issues = nonFiniteIssues(raw);
@@ -109,7 +153,13 @@ export function check(parsed: Parsed, overrides: readonly Override[], extra: Pro
   const validate = validator();
   const valid = validate(data);
   const seen = new Set<string>();
+  let unlisted = 0;
   for (const e of validate.errors ?? []) {
+    // Locating costs a walk of the document each: only as many as are shown.
+    if (issues.length > MAX_REPORTED_PROBLEMS) {
+      unlisted += 1;
+      continue;
+    }
     const issue = issueFromAjv(e, data);
     if (!issue) continue;
     if (issue.anchor !== 'key' && nonFinite.some((segs) => isPrefix(segs, issue.segs))) continue;
@@ -124,7 +174,7 @@ export function check(parsed: Parsed, overrides: readonly Override[], extra: Pro
   if (schemaOk && dataset && !hasErrors(parsed.problems) && extra.length === 0 && !issues.some((i) => i.severity === 'error')) {
     issues.push(...datasetIssues(data as ResolvedExperiment, dataset));
   }
-  const problems = [...parsed.problems, ...extra, ...issues.map((i) => locate(i, parsed, overrides))].sort(byPosition);
+  const problems = capProblems([...parsed.problems, ...extra, ...issues.map((i) => locate(i, parsed, overrides))].sort(byPosition), unlisted);
   const ok = schemaOk && !hasErrors(problems);
   return ok ? { ok, experiment: data as ResolvedExperiment, problems } : { ok, problems };
 }

@@ -1,16 +1,12 @@
 // What the host does with a run folder when its worker died without finishing it (crash,
 // kill, out of memory): mark it failed with the reason, keep the log. vscode-free.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_FILES, RunStatusFile } from '../../core/runFormat';
-import { writeJsonAtomic } from '../../core/runFolder';
+import { readRunStatus, removeTempFiles, writeJsonAtomic } from '../../core/runFolder';
 
+/** status.json if it is there and well-formed (the shared run-file schema decides). */
 export function readStatusFile(runDir: string): RunStatusFile | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(runDir, RUN_FILES.status), 'utf8')) as RunStatusFile;
-  } catch {
-    return undefined;
-  }
+  return readRunStatus(runDir);
 }
 
 /**
@@ -33,31 +29,5 @@ export function finalizeAbandonedRun(
   return final;
 }
 
-/** Leftover temp files of interrupted atomic writes (`<file>.<pid>.<time>.tmp`). */
-export function removeTempFiles(runDir: string): string[] {
-  const removed: string[] = [];
-  const walk = (dir: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory() && !e.name.endsWith('.tmp')) walk(p);
-      else if (e.name.endsWith('.tmp')) {
-        try {
-          fs.rmSync(p, { force: true, recursive: true });
-          removed.push(p);
-        } catch {
-          // best effort
-        }
-      }
-    }
-  };
-  walk(runDir);
-  return removed;
-}
-
+export { removeTempFiles } from '../../core/runFolder';
 export { appendRunLog } from '../../core/runFolder';

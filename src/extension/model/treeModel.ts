@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import { formatProblem, validateExperiment } from '../../core/config';
+import { notText, readTextFileBounded } from '../../core/fileAccess';
 import { listRuns, RunListing } from '../../core/runFolder';
 import { RUN_FILES, RunState, RunSummary } from '../../core/runFormat';
 import { formatDuration, formatLocalTime, formatLoss, formatMetric, truncate, withFileNames } from './format';
@@ -49,10 +50,13 @@ export function describeExperimentFile(filePath: string, text: string): Experime
 export function readExperimentFile(filePath: string): ExperimentFileInfo {
   let text: string;
   try {
-    text = fs.readFileSync(filePath, 'utf8');
+    // Type and size first: a cloned repository's *.aelab.yaml may be a FIFO or /dev/zero.
+    text = readTextFileBounded(filePath);
   } catch (err) {
     return { path: filePath, valid: false, errorCount: 1, firstError: `cannot read ${filePath}: ${(err as Error).message}` };
   }
+  const binary = notText(text);
+  if (binary) return { path: filePath, valid: false, errorCount: 1, firstError: `${filePath}:1:1: ${binary}` };
   return describeExperimentFile(filePath, text);
 }
 
@@ -109,6 +113,7 @@ export function experimentNode(file: ExperimentFileInfo, workspaceRoot?: string)
 /** Description of a finished or on-disk run. */
 export function describeListing(run: RunListing): { state: RunDisplayState; description: string } {
   const s = run.status;
+  if (run.damaged) return { state: 'failed', description: `damaged: ${truncate(run.damaged, 60)}` };
   if (run.stale) return { state: 'stale', description: `crashed at epoch ${s.epoch ?? 0}/${s.epochs ?? '?'} (writer gone)` };
   switch (s.state) {
     case 'running':
