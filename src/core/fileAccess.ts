@@ -15,7 +15,7 @@ export function fsReason(err: unknown): string {
 }
 
 function kindOf(stat: fs.Stats): string {
-  if (stat.isDirectory()) return 'a folder';
+  if (stat.isDirectory()) return 'a directory';
   if (stat.isFIFO()) return 'a named pipe (FIFO)';
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
   if (stat.isSocket()) return 'a socket';

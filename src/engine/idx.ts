@@ -4,8 +4,9 @@
 // gzipped; plain files are read only as far as a limit needs. Header parsing: core/idxFormat.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import * as zlib from 'node:zlib';
 import { InputError } from '../core/errors';
+import { openRegularFile } from '../core/fileAccess';
 import { checkBodyLength, isGzip, MAX_HEADER_BYTES, parseHeader, type IdxKind } from '../core/idxFormat';
 
 export type { IdxKind } from '../core/idxFormat';
@@ -36,12 +37,52 @@ function limitedCount(inFile: number, limit: number | undefined, name: string): 
   return Math.min(inFile, limit);
 }
 
-function gunzip(bytes: Uint8Array, name: string): Uint8Array {
+// Deflate cannot expand data more than 1032:1; a header that promises more than that is lying.
+const MAX_DEFLATE_RATIO = 1032;
+// Enough compressed input to decompress the largest header from.
+const GZIP_HEADER_INPUT = 4096;
+
+/**
+ * Gunzip bounded by what the IDX header inside promises: the header is decompressed first (from
+ * the first few KB), then the whole file with an output limit of header + declared body, so a
+ * gzip bomb stops at that size instead of exhausting memory.
+ */
+function gunzipBounded(bytes: Uint8Array, name: string, expect: IdxKind | undefined): Uint8Array {
+  const fail = (err: unknown) => new InputError(`${name}: starts like gzip (1f 8b) but does not decompress: ${err instanceof Error ? err.message : String(err)}`);
+  let head: Uint8Array;
   try {
-    const out = gunzipSync(bytes);
+    const out = zlib.gunzipSync(bytes.subarray(0, GZIP_HEADER_INPUT), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    head = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch (err) {
+    throw fail(err);
+  }
+  const header = parseHeader(head.subarray(0, Math.min(head.length, MAX_HEADER_BYTES)), name, expect);
+  const declared = header.headerBytes + header.dims[0] * header.itemBytes;
+  if (declared > bytes.length * MAX_DEFLATE_RATIO + MAX_HEADER_BYTES) {
+    throw new InputError(`${name}: truncated: the header declares ${header.dims.join('x')} (${declared} bytes), more than ${bytes.length} gzip bytes can hold`);
+  }
+  try {
+    const out = zlib.gunzipSync(bytes, { maxOutputLength: declared + 1 });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (err) {
-    throw new InputError(`${name}: starts like gzip (1f 8b) but does not decompress: ${err instanceof Error ? err.message : String(err)}`);
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new InputError(`${name}: decompresses to more than the ${declared} bytes its header declares (${header.dims.join('x')})`);
+    }
+    throw fail(err);
+  }
+}
+
+/**
+ * Opens a dataset file for reading without blocking or over-reading: the file type is checked
+ * before opening (a FIFO would block in open), the open is non-blocking. Throws InputError.
+ */
+function openIdxFile(abs: string): { fd: number; size: number } {
+  try {
+    return openRegularFile(abs);
+  } catch (err) {
+    const message = (err as Error).message;
+    if (message === 'file not found') throw new InputError(`file not found: ${abs}`);
+    throw new InputError(`${abs}: ${message.replace('expected a regular file', 'expected an IDX file')}`);
   }
 }
 
@@ -50,7 +91,7 @@ function gunzip(bytes: Uint8Array, name: string): Uint8Array {
  * labels; `limit` returns only the first items. Every problem is an InputError naming `fileName`.
  */
 export function parseIdx(bytes: Uint8Array, fileName: string, expect?: IdxKind, limit?: number): IdxArray {
-  const raw = isGzip(bytes) ? gunzip(bytes, fileName) : bytes;
+  const raw = isGzip(bytes) ? gunzipBounded(bytes, fileName, expect) : bytes;
   const header = parseHeader(raw, fileName, expect);
   checkBodyLength(header, raw.length - header.headerBytes, fileName, expect);
   const count = limitedCount(header.dims[0], limit, fileName);
@@ -76,21 +117,12 @@ function readAt(fd: number, position: number, length: number): Uint8Array {
  */
 export function readIdx(file: string, expect?: IdxKind, limit?: number): IdxArray {
   const abs = path.resolve(file);
-  let fd: number;
+  const { fd, size } = openIdxFile(abs);
   try {
-    fd = fs.openSync(abs, 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`file not found: ${abs}`);
-    throw new InputError(`${abs}: cannot open: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) throw new InputError(`${abs}: expected an IDX file, found a ${stat.isDirectory() ? 'directory' : 'non-regular file'}`);
-    const head = readAt(fd, 0, Math.min(stat.size, MAX_HEADER_BYTES));
-    if (isGzip(head)) return parseIdx(readAt(fd, 0, stat.size), abs, expect, limit);
+    const head = readAt(fd, 0, Math.min(size, MAX_HEADER_BYTES));
+    if (isGzip(head)) return parseIdx(readAt(fd, 0, size), abs, expect, limit);
     const header = parseHeader(head, abs, expect);
-    checkBodyLength(header, stat.size - header.headerBytes, abs, expect);
+    checkBodyLength(header, size - header.headerBytes, abs, expect);
     const count = limitedCount(header.dims[0], limit, abs);
     return { dims: header.dims, count, data: readAt(fd, header.headerBytes, count * header.itemBytes) };
   } finally {
