@@ -8,7 +8,7 @@ import { InputError } from '../core/errors';
 import { datasetAccessFor } from '../core/datasetFiles';
 import type { BackendPreference, ThreadsPreference } from '../core/protocol';
 import { readTextFileBounded, notText } from '../core/fileAccess';
-import { appendRunLog, isRunFolder, listRuns, readRun, RunListing } from '../core/runFolder';
+import { appendRunLog, isRunFolder, listRuns, readRun, RunListing, runsDirEscapes } from '../core/runFolder';
 import { formatSummary, fmt, table } from './format';
 import { RunProgress } from './progress';
 import { findExperimentFiles } from './findExperiments';
@@ -78,6 +78,12 @@ async function commandRun(args: string[], io: Io): Promise<number> {
   const experiment = readExperiment(file, values.set ?? [], io);
   if (!experiment) return EXIT.invalidInput;
   const runsDir = path.resolve(io.cwd, values['runs-dir'] ?? path.join('.aelab', 'runs'));
+  // The default lives in the folder: a symbolic link there must not send runs elsewhere.
+  const escapes = values['runs-dir'] === undefined ? runsDirEscapes(runsDir, io.cwd) : undefined;
+  if (escapes) {
+    io.err(`aelab: ${escapes}`);
+    return EXIT.invalidInput;
+  }
 
   // Load the engine (and TensorFlow.js) only for commands that train.
   const { runExperiment } = await import('../engine/run.js');

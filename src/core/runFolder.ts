@@ -111,6 +111,27 @@ function makeDirectories(dir: string): void {
   }
 }
 
+/**
+ * A runs folder given relative to a workspace (the default `.aelab/runs`) must stay inside it
+ * once symbolic links are resolved: a cloned repository's `.aelab` link cannot send runs
+ * elsewhere. Returns why not, or undefined when it is fine (or does not exist yet).
+ */
+export function runsDirEscapes(runsDir: string, root: string): string | undefined {
+  let existing = path.resolve(runsDir);
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  let real: string;
+  let realRoot: string;
+  try {
+    real = fs.realpathSync(existing);
+    realRoot = fs.realpathSync(root);
+  } catch {
+    return undefined;
+  }
+  const rel = path.relative(realRoot, real);
+  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) return undefined;
+  return `the runs folder ${runsDir} leads to ${real} through a symbolic link, outside ${root}; give an absolute --runs-dir / aelab.runsFolder to write runs elsewhere`;
+}
+
 /** Retries on a taken run id before giving up; sweeps start many runs in the same second. */
 const RUN_ID_ATTEMPTS = 50;
 

@@ -127,6 +127,18 @@ describe('aelab CLI at the edges', function () {
     assert.match(proc.err, /^run failed: cannot create \/proc\/aelab-x: no such file or directory \(ENOENT\)$/m);
   });
 
+  it('the default runs folder may not lead outside the folder through a symbolic link (a cloned .aelab)', async () => {
+    const repo = path.join(dir, 'cloned');
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-elsewhere-'));
+    fs.mkdirSync(repo);
+    fs.copyFileSync(path.join(dir, 'faults.aelab.yaml'), path.join(repo, 'faults.aelab.yaml'));
+    fs.symlinkSync(elsewhere, path.join(repo, '.aelab'));
+    const res = await aelab(repo, 'run', 'faults.aelab.yaml');
+    assert.equal(res.code, EXIT.invalidInput);
+    assert.match(res.err, /leads to .* through a symbolic link, outside/);
+    assert.deepEqual(fs.readdirSync(elsewhere), []);
+  });
+
   describe('through the bundle (dist/cli.js)', () => {
     before(function () {
       assert.ok(fs.existsSync(CLI), 'dist/cli.js is missing: run npm run build first');

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatProblem, validateExperiment, ValidationResult } from '../../core/config';
+import { runsDirEscapes } from '../../core/runFolder';
 import { datasetAccessOf, isExperimentUri } from '../diagnostics';
 import { showRunProgress } from '../runProgress';
 import { readSettings, runsDirFor } from '../settings';
@@ -47,6 +48,13 @@ export function register(ctx: CommandContext): vscode.Disposable {
     const runsDir = runsDirFor(uri);
     if (!runsDir) {
       void vscode.window.showErrorMessage('Cannot train: no folder to write runs to (open a workspace folder or set aelab.runsFolder to an absolute path).');
+      return undefined;
+    }
+    // A relative runs folder belongs to the workspace: a symbolic link in it must not lead elsewhere.
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const escapes = folder && !path.isAbsolute(readSettings(uri).runsFolder) ? runsDirEscapes(runsDir, folder.uri.fsPath) : undefined;
+    if (escapes) {
+      void vscode.window.showErrorMessage(`Cannot train: ${escapes}.`);
       return undefined;
     }
     const live = ctx.manager.enqueue({

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { assertNever } from '../../core/protocol';
 import type { HostToResultsWebview, ResultsWebviewToHost } from '../../core/protocol';
 import { readRun } from '../../core/runFolder';
+import { experimentWriteTarget } from '../model/writeTarget';
 import type { RunManager } from '../runManager';
 import { imageSourceOf, loadPanelRun, loadTestImages } from './panelData';
 import { saveExportWithNotice } from './panelFiles';
@@ -214,11 +215,22 @@ export class ResultsPanel extends WebviewPanelController<HostToResultsWebview, R
   }
 
   private async useThreshold(value: number): Promise<void> {
-    const experimentPath = readRun(this.runDir).config?.experimentPath;
-    if (!experimentPath) {
+    const recorded = readRun(this.runDir).config?.experimentPath;
+    if (!recorded) {
       this.post({ type: 'notice', level: 'error', message: 'This run does not record which experiment file it came from.' });
       return;
     }
+    if (!vscode.workspace.isTrusted) {
+      this.post({ type: 'notice', level: 'error', message: 'Use this threshold writes into the experiment file: trust this workspace first (Restricted Mode).' });
+      return;
+    }
+    // config.json is data from disk: write only into an experiment file of this workspace.
+    const target = experimentWriteTarget(recorded, (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath));
+    if ('refused' in target) {
+      this.post({ type: 'notice', level: 'error', message: `Cannot write the threshold: ${target.refused}.` });
+      return;
+    }
+    const experimentPath = target.file;
     try {
       await writeManualThreshold(experimentPath, value);
       // The run remembers it too: the tree, `aelab show` and a reopened panel show it.
