@@ -20,8 +20,16 @@ training: { epochs: 2, batchSize: 64 }
 
 interface Outcome { code: number | null; events: RunEvent[] }
 
-function runWorker(runsDir: string, onEvent?: (e: RunEvent, send: (m: HostToWorker) => void) => void): Promise<Outcome> {
-  const result = validateExperiment(EXPERIMENT, 'two-threads.aelab.yaml');
+// Small and quick to train: for cancels that land after training.
+const LATE_CANCEL_EXPERIMENT = `name: late-cancel
+seed: 5
+data: { trainLimit: 300, testLimit: 3000 }
+model: { architecture: fcn-simple }
+training: { epochs: 1, batchSize: 50 }
+`;
+
+function runWorker(runsDir: string, onEvent?: (e: RunEvent, send: (m: HostToWorker) => void) => void, yaml = EXPERIMENT): Promise<Outcome> {
+  const result = validateExperiment(yaml, 'two-threads.aelab.yaml');
   assert.ok(result.experiment, JSON.stringify(result.problems));
   const experiment = result.experiment;
   return new Promise((resolve, reject) => {
@@ -77,4 +85,25 @@ describe('bundled worker (dist/worker.js) on two threads', function () {
     assert.equal(status.state, 'cancelled');
     assert.ok(!fs.existsSync(path.join(started.runDir, 'summary.json')));
   });
+
+  // The cancel message arrives over IPC while the worker scores or saves: it is only seen if those
+  // phases yield to the event loop and check between batches and files.
+  for (const phase of ['scoring', 'saving'] as const) {
+    it(`cancel during ${phase}: the process exits 130 with a cancelled run, no results`, async () => {
+      let cancelled = false;
+      const { code, events } = await runWorker(runsDir, (e, send) => {
+        if (e.type === 'phase' && e.phase === phase && !cancelled) {
+          cancelled = true;
+          send({ type: 'cancel' });
+        }
+      }, LATE_CANCEL_EXPERIMENT);
+      assert.equal(code, 130, JSON.stringify(events.filter((e) => e.type !== 'batch').map((e) => e.type === 'phase' ? e.phase : e.type)));
+      const started = events.find((e): e is Extract<RunEvent, { type: 'started' }> => e.type === 'started');
+      assert.ok(started);
+      const status = JSON.parse(fs.readFileSync(path.join(started.runDir, 'status.json'), 'utf8')) as { state: string };
+      assert.equal(status.state, 'cancelled');
+      assert.ok(!fs.existsSync(path.join(started.runDir, 'summary.json')));
+      assert.ok(!fs.existsSync(path.join(started.runDir, 'scores.json')));
+    });
+  }
 });
