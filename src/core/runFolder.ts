@@ -346,8 +346,11 @@ export function readRun(dir: string): RunContents {
     ? readRunFile<ManualThresholdFile>(dir, RUN_FILES.manualThreshold, (v) => runFileProblem('manualThreshold', v)) : {};
   if (manual.damage) damages.push(manual.damage);
   const damaged = damages.length > 0 ? damages.join('; ') : undefined;
+  // As listRuns does: a completed run whose summary cannot be read is shown as failed, not complete.
+  const summaryDamage = damages.find((d) => d.startsWith(RUN_FILES.summary));
+  const status = summaryDamage ? { ...read.status, state: 'failed' as const, error: `damaged run folder: ${summaryDamage}` } : read.status;
   return {
-    dir, status: read.status, config: config.value, metrics: metrics.metrics, summary, manualThreshold: manual.value,
+    dir, status, config: config.value, metrics: metrics.metrics, summary, manualThreshold: manual.value,
     stale: !read.damaged && isStale(read.status), damaged,
   };
 }
