@@ -259,6 +259,11 @@ export function writerIdentity(): { pid: number; pidStartTime?: string } {
   return pidStartTime === undefined ? { pid: process.pid } : { pid: process.pid, pidStartTime };
 }
 
+/** Whether the process that writes a `running` run is still the one alive under its pid. */
+export function isWriterAlive(status: RunStatusFile): boolean {
+  return status.state === 'running' && status.pid !== undefined && !isStale(status);
+}
+
 function isStale(status: RunStatusFile): boolean {
   if (status.state !== 'running' || status.pid === undefined) return false;
   if (!isProcessAlive(status.pid)) return true;

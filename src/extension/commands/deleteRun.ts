@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readStatusFile } from '../model/recovery';
-import { isProcessAlive } from '../../core/runFolder';
+import { isWriterAlive } from '../../core/runFolder';
 import { isRunFolder, pickRuns, runFromArg } from './args';
 import { COMMANDS, CommandContext } from './context';
 
@@ -20,7 +20,7 @@ export function register(ctx: CommandContext): vscode.Disposable {
       const live = ctx.manager.liveRuns.find((r) => r.runDir === d);
       if (live && (live.state === 'running' || live.state === 'cancelling' || live.state === 'starting')) return true;
       const status = readStatusFile(d);
-      return status?.state === 'running' && status.pid !== undefined && isProcessAlive(status.pid);
+      return status !== undefined && isWriterAlive(status);
     });
     if (busy.length > 0) {
       void vscode.window.showErrorMessage(`Cannot delete a run that is training (${busy.map((d) => path.basename(d)).join(', ')}): cancel it first.`);
