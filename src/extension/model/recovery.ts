@@ -25,6 +25,7 @@ export function finalizeAbandonedRun(
   const final: RunStatusFile = { ...status, state: outcome.state, endedAt: now.toISOString() };
   if (outcome.error) final.error = outcome.error;
   delete final.pid;
+  delete final.pidStartTime;
   writeJsonAtomic(path.join(runDir, RUN_FILES.status), final);
   return final;
 }
