@@ -5,8 +5,8 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempDir } from './support/tempDir';
 import { EXIT, main } from '../../src/cli/main';
 import { RUN_FILES } from '../../src/core/runFormat';
 
@@ -39,7 +39,7 @@ training: { epochs: 1, batchSize: 50 }
 
 describe('aelab CLI at the edges', function () {
   this.timeout(120_000);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-cli-faults-'));
+  const dir = tempDir('aelab-cli-faults-');
   fs.writeFileSync(path.join(dir, 'faults.aelab.yaml'), EXPERIMENT);
 
   it('validate refuses devices, FIFOs and oversized files at once, without reading them', async () => {
@@ -129,7 +129,7 @@ describe('aelab CLI at the edges', function () {
 
   it('the default runs folder may not lead outside the folder through a symbolic link (a cloned .aelab)', async () => {
     const repo = path.join(dir, 'cloned');
-    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-elsewhere-'));
+    const elsewhere = tempDir('aelab-elsewhere-');
     fs.mkdirSync(repo);
     fs.copyFileSync(path.join(dir, 'faults.aelab.yaml'), path.join(repo, 'faults.aelab.yaml'));
     fs.symlinkSync(elsewhere, path.join(repo, '.aelab'));

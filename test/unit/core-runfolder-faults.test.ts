@@ -4,15 +4,15 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempDir } from './support/tempDir';
 import {
   createRunFolder, listRuns, processStartTime, readRun, RunWriteError, writeFileAtomic, writeFinalStatus, writeJsonAtomic, writerIdentity,
 } from '../../src/core/runFolder';
 import { RUN_FILES, RunStatusFile } from '../../src/core/runFormat';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'run-fixture');
-const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-faults-'));
+const newDir = () => tempDir('aelab-faults-');
 const status = (runId: string, state: RunStatusFile['state'], extra: Partial<RunStatusFile> = {}): RunStatusFile =>
   ({ formatVersion: 1, runId, state, startedAt: '2026-11-28T10:00:00.000Z', ...extra });
 
@@ -32,7 +32,7 @@ function canMountTmpfs(): boolean {
 
 describe('run folder faults', () => {
   it('a failed atomic write removes its temp file and says which file and why', () => {
-    const dir = tempDir();
+    const dir = newDir();
     // The target is a folder: the rename fails after the temp file was written whole.
     fs.mkdirSync(path.join(dir, 'summary.json'));
     assert.throws(() => writeFileAtomic(path.join(dir, 'summary.json'), 'x'.repeat(4096)),
@@ -46,7 +46,7 @@ describe('run folder faults', () => {
     if (!canMountTmpfs()) {
       this.skip(); // needs root to mount a small tmpfs; the injected failure above covers the rest
     }
-    const mount = tempDir();
+    const mount = newDir();
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mount]);
     try {
       const runDir = path.join(mount, 'run');
@@ -64,7 +64,7 @@ describe('run folder faults', () => {
   });
 
   it('creates run folders exclusively: a taken id is never shared, a new one is drawn', () => {
-    const root = tempDir();
+    const root = newDir();
     const ids = ['20261201-120000-0001', '20261201-120000-0001', '20261201-120000-0002'];
     const draw = () => ids.shift() as string;
     const first = createRunFolder(root, 'exp', undefined, draw);
@@ -78,7 +78,7 @@ describe('run folder faults', () => {
   });
 
   it('refuses runs dirs that are files or cannot be created, at once (no spin under /proc)', () => {
-    const root = tempDir();
+    const root = newDir();
     const file = path.join(root, 'passwd');
     fs.writeFileSync(file, 'x');
     assert.throws(() => createRunFolder(file, 'exp'), /cannot create .*passwd: .*passwd is not a folder/);
@@ -90,8 +90,8 @@ describe('run folder faults', () => {
   });
 
   it('does not write through, nor list, a symlinked experiment folder or run folder', () => {
-    const root = tempDir();
-    const elsewhere = tempDir();
+    const root = newDir();
+    const elsewhere = newDir();
     fs.mkdirSync(path.join(root, 'runs'));
     fs.symlinkSync(elsewhere, path.join(root, 'runs', 'exp'));
     assert.throws(() => createRunFolder(path.join(root, 'runs'), 'exp'), /is a symbolic link/);
@@ -103,7 +103,7 @@ describe('run folder faults', () => {
   });
 
   it('lists a folder with run files of the wrong shape as damaged, alone; the others list normally', () => {
-    const root = tempDir();
+    const root = newDir();
     completedRun(root, '20260101-000000-good');
     completedRun(root, '20260102-000000-empt', { [RUN_FILES.summary]: '{}' });
     completedRun(root, '20260103-000000-opnl', { [RUN_FILES.summary]: JSON.stringify({ ...JSON.parse(fs.readFileSync(path.join(FIXTURE, RUN_FILES.summary), 'utf8')), operatingPoint: null }) });
@@ -126,7 +126,7 @@ describe('run folder faults', () => {
   });
 
   it('reads a run with a null metrics line or a config of the wrong shape as damaged, without throwing', () => {
-    const root = tempDir();
+    const root = newDir();
     const metrics = fs.readFileSync(path.join(FIXTURE, RUN_FILES.metrics), 'utf8');
     const a = completedRun(root, 'a', { [RUN_FILES.metrics]: `null\n${metrics}` });
     const runA = readRun(a);
@@ -144,7 +144,7 @@ describe('run folder faults', () => {
     if (!fs.existsSync('/proc/self/stat')) this.skip(); // other systems: the pid alone decides (documented)
     assert.match(me.pidStartTime ?? '', /^\d+$/);
     assert.equal(processStartTime(process.pid), me.pidStartTime);
-    const root = tempDir();
+    const root = newDir();
     const mk = (id: string, extra: Partial<RunStatusFile>) => {
       fs.mkdirSync(path.join(root, 'exp', id), { recursive: true });
       writeJsonAtomic(path.join(root, 'exp', id, RUN_FILES.status), status(id, 'running', extra));

@@ -4,8 +4,8 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempDir } from './support/tempDir';
 import { gzipSync } from 'node:zlib';
 import { InputError } from '../../src/core/errors';
 import { readIdxImages } from '../../src/engine/idx';
@@ -21,7 +21,7 @@ function idxHeader(count: number, height: number, width: number): Uint8Array {
 
 describe('IDX files at the edges', function () {
   this.timeout(30_000);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-idx-faults-'));
+  const dir = tempDir('aelab-idx-faults-');
 
   it('refuses a FIFO without opening it (opening would block until a writer came)', () => {
     const fifo = path.join(dir, 'train-images-idx3-ubyte');

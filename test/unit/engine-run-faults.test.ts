@@ -4,8 +4,8 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempDir } from './support/tempDir';
 import { validateExperiment } from '../../src/core/config';
 import type { RunEvent } from '../../src/core/protocol';
 import { readRun } from '../../src/core/runFolder';
@@ -30,7 +30,7 @@ const tmpFiles = (dir: string): string[] => (fs.existsSync(dir) ? fs.readdirSync
 
 describe('engine: runs at the edges', function () {
   this.timeout(120_000);
-  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-run-faults-'));
+  const runsDir = tempDir('aelab-run-faults-');
 
   // The cancel arrives from outside (a timer, like a signal or an IPC message), once the phase has
   // begun: it is only seen if scoring and saving yield to the event loop and check between steps.
@@ -82,7 +82,7 @@ describe('engine: runs at the edges', function () {
 
   it('a full disk (tmpfs, root only): failed with ENOSPC named, no temp files, final status written', async function () {
     if (process.platform !== 'linux' || process.getuid?.() !== 0) this.skip(); // mounting needs root
-    const mount = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-full-'));
+    const mount = tempDir('aelab-full-');
     // Big enough for config, status and metrics; too small for images.bin (600 x 3 x 784 bytes).
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', mount]);
     try {

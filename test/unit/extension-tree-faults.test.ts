@@ -3,15 +3,15 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempDir } from './support/tempDir';
 import { listRuns } from '../../src/core/runFolder';
 import { buildRunNodes, readExperimentFile } from '../../src/extension/model/treeModel';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'run-fixture');
 
 describe('extension: tree model at the edges', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-tree-faults-'));
+  const dir = tempDir('aelab-tree-faults-');
 
   it('reads no FIFO, device or binary file as an experiment, and says why', () => {
     execFileSync('mkfifo', [path.join(dir, 'fifo')]);

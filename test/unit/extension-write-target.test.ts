@@ -3,14 +3,14 @@
 // workspace's default runs folder cannot lead outside it through a symbolic link.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempDir } from './support/tempDir';
 import { runsDirEscapes } from '../../src/core/runFolder';
 import { experimentWriteTarget } from '../../src/extension/model/writeTarget';
 
 describe('write targets: symlinks and paths', () => {
-  const ws = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-ws-')));
-  const outside = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-outside-')));
+  const ws = fs.realpathSync(tempDir('aelab-ws-'));
+  const outside = fs.realpathSync(tempDir('aelab-outside-'));
   fs.writeFileSync(path.join(ws, 'a.aelab.yaml'), 'name: a\n');
   fs.writeFileSync(path.join(outside, 'victim.aelab.yaml'), 'name: victim\n');
   fs.writeFileSync(path.join(ws, 'notes.txt'), 'x');

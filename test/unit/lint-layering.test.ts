@@ -30,6 +30,7 @@ const forbidden: Case[] = [
   { file: 'src/webview/results/x.ts', source: "import { readIdxHeader } from '../../core/datasetFiles';" },
   { file: 'src/webview/results/x.ts', source: "import * as vscode from 'vscode';" },
   { file: 'src/webview/results/x.ts', source: "import { runExperiment } from '../../engine/run';" },
+  { file: 'src/webview/results/x.ts', source: "import { readTextFileBounded } from '../../core/fileAccess';" },
 ];
 
 const allowed: Case[] = [
@@ -38,6 +39,7 @@ const allowed: Case[] = [
   { file: 'src/core/runFolder.ts', source: "import * as fs from 'node:fs';" },
   { file: 'src/core/datasetFiles.ts', source: "import * as fs from 'node:fs';" },
   { file: 'src/extension/x.ts', source: "import { datasetAccessFor } from '../core/datasetFiles';" },
+  { file: 'src/core/fileAccess.ts', source: "import * as fs from 'node:fs';" },
   { file: 'src/cli/x.ts', source: "import * as fs from 'node:fs';\nimport { validateExperiment } from '../core/config';" },
   { file: 'src/worker/x.ts', source: "import { runExperiment } from '../engine/run';" },
   { file: 'src/webview/results/x.ts', source: "import { histogram } from '../../core/histogram';" },
