@@ -9,7 +9,7 @@ const TFJS = ['@tensorflow/*'];
 /** Relative imports of another layer, from anywhere under src/ or test/. */
 const layer = (name) => [`**/${name}`, `**/${name}/**`];
 // Core files that run only in Node (the run-folder I/O, the dataset files validation reads, opening untrusted files); nothing else in core touches Node.
-const CORE_NODE_FILES = ['src/core/runFolder.ts', 'src/core/runFolderNode.ts', 'src/core/datasetFiles.ts', 'src/core/fileAccess.ts'];
+const CORE_NODE_FILES = ['src/core/runFolder.ts', 'src/core/runFolderNode.ts', 'src/core/datasetFiles.ts', 'src/core/runFolderLifecycle.ts', 'src/core/fileAccess.ts'];
 
 const ban = (groups, message) => ({ group: groups, message });
 
@@ -92,7 +92,7 @@ export default tseslint.config(
         ban(['vscode', ...TFJS], 'webview code runs in the browser: no vscode, no TensorFlow.js'),
         ban(nodeBuiltins, 'webview code runs in the browser: no Node built-ins'),
         ban([...layer('engine'), ...layer('extension'), ...layer('cli'), ...layer('worker')], 'webview code imports only core'),
-        ban(['**/core/runFolder', '**/core/runFolderNode', '**/core/datasetFiles', '**/core/fileAccess', '**/core/version', '**/core/index'], 'webview code imports only browser-safe core files (not the Node-only run-folder I/O)'),
+        ban(['**/core/runFolder', '**/core/runFolderNode', '**/core/datasetFiles', '**/core/runFolderLifecycle', '**/core/fileAccess', '**/core/version', '**/core/index'], 'webview code imports only browser-safe core files (not the Node-only run-folder I/O)'),
       ] }],
     },
   },

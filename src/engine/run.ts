@@ -6,9 +6,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendPreference, RunEvent, RunRequest } from '../core/protocol';
 import { RUN_FORMAT_VERSION, RUN_FILES, RunStatusFile, RunSummary, SampleEntry, SamplesHeader } from '../core/runFormat';
-import {
-  appendMetrics, createRunFolder, encodeTestImages, removeResults, removeTempFiles, writeFinalStatus, writeJsonAtomic, writerIdentity, writeSamples, writeScores,
-} from '../core/runFolder';
+import { appendMetrics, encodeTestImages, writeJsonAtomic, writerIdentity, writeSamples, writeScores } from '../core/runFolder';
+import { createRunFolder, removeResults, removeTempFiles, writeFinalStatus } from '../core/runFolderLifecycle';
 import { computeThresholds, chooseThreshold } from '../core/thresholds';
 import { averagePrecision, confusionAt, meanByLabel, operatingPoint, rocAuc } from '../core/metrics';
 import { rngFor } from '../core/rng';

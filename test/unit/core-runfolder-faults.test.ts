@@ -6,9 +6,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from './support/tempDir';
-import {
-  createRunFolder, listRuns, processStartTime, readRun, RunWriteError, writeFileAtomic, writeFinalStatus, writeJsonAtomic, writerIdentity,
-} from '../../src/core/runFolder';
+import { listRuns, processStartTime, readRun, RunWriteError, writeFileAtomic, writeJsonAtomic, writerIdentity } from '../../src/core/runFolder';
+import { createRunFolder, writeFinalStatus } from '../../src/core/runFolderLifecycle';
 import { RUN_FILES, RunStatusFile } from '../../src/core/runFormat';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'run-fixture');

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from './support/tempDir';
-import { runsDirEscapes } from '../../src/core/runFolder';
+import { runsDirEscapes } from '../../src/core/runFolderLifecycle';
 import { experimentWriteTarget } from '../../src/extension/model/writeTarget';
 
 describe('write targets: symlinks and paths', () => {

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatProblem, validateExperiment, ValidationResult } from '../../core/config';
-import { runsDirEscapes } from '../../core/runFolder';
+import { runsDirEscapes } from '../../core/runFolderLifecycle';
 import { datasetAccessOf, isExperimentUri } from '../diagnostics';
 import { showRunProgress } from '../runProgress';
 import { readSettings, runsDirFor } from '../settings';

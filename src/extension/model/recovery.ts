@@ -2,7 +2,8 @@
 // kill, out of memory): mark it failed with the reason, keep the log. vscode-free.
 import * as path from 'node:path';
 import { RUN_FILES, RunStatusFile } from '../../core/runFormat';
-import { readRunStatus, removeTempFiles, writeJsonAtomic } from '../../core/runFolder';
+import { readRunStatus, writeJsonAtomic } from '../../core/runFolder';
+import { removeTempFiles } from '../../core/runFolderLifecycle';
 
 /** status.json if it is there and well-formed (the shared run-file schema decides). */
 export function readStatusFile(runDir: string): RunStatusFile | undefined {
@@ -30,5 +31,5 @@ export function finalizeAbandonedRun(
   return final;
 }
 
-export { removeTempFiles } from '../../core/runFolder';
+export { removeTempFiles } from '../../core/runFolderLifecycle';
 export { appendRunLog } from '../../core/runFolder';
