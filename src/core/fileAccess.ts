@@ -41,7 +41,7 @@ export function openRegularFile(file: string): { fd: number; size: number } {
   try {
     stat = fs.statSync(file);
   } catch (err) {
-    throw new FileAccessError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot read: ${fsReason(err)}`);
+    throw new FileAccessError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot open: ${fsReason(err)}`);
   }
   const wrong = notARegularFile(stat);
   if (wrong) throw new FileAccessError(wrong);

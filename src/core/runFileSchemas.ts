@@ -12,7 +12,7 @@ const object = (properties: Record<string, unknown>, required = Object.keys(prop
 const statusSchema = object({
   runId: text, state: { enum: ['running', 'completed', 'cancelled', 'failed'] }, startedAt: text,
   endedAt: text, pid: count, pidStartTime: text, epoch: count, epochs: count, lastLoss: metric, error: text,
-}, ['runId', 'state', 'startedAt']);
+}, ['state']);
 
 const operatingPointSchema = object({
   threshold: metric, tp: count, tn: count, fp: count, fn: count, precision: metric, recall: metric, f1: metric, accuracy: metric, fpr: metric,

@@ -195,7 +195,8 @@ function isStale(status: RunStatusFile): boolean {
 function readStatusChecked(dir: string): { status: RunStatusFile; damaged?: string } | undefined {
   if (!fs.existsSync(path.join(dir, RUN_FILES.status))) return undefined;
   const { value, damage } = readRunFile<RunStatusFile>(dir, RUN_FILES.status, (v) => runFileProblem('status', v));
-  if (value) return { status: value };
+  // Only the state is required; the id is the folder's name when the file leaves it out.
+  if (value) return { status: { ...value, runId: value.runId ?? path.basename(dir), startedAt: value.startedAt ?? '' } };
   const error = `damaged run folder: ${damage}`;
   return { status: { formatVersion: RUN_FORMAT_VERSION, runId: path.basename(dir), state: 'failed', startedAt: '', error }, damaged: damage };
 }

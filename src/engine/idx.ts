@@ -82,7 +82,9 @@ function openIdxFile(abs: string): { fd: number; size: number } {
   } catch (err) {
     const message = (err as Error).message;
     if (message === 'file not found') throw new InputError(`file not found: ${abs}`);
-    throw new InputError(`${abs}: ${message.replace('expected a regular file', 'expected an IDX file')}`);
+    const kind = /^expected a regular file, found (.*)$/.exec(message)?.[1];
+    if (kind) throw new InputError(`${abs}: expected an IDX file, found ${kind}`);
+    throw new InputError(`${abs}: cannot open: ${message.replace(/^cannot (open|read): /, '')}`);
   }
 }
 
