@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { DatasetAccess, DatasetReader } from './experimentFile/dataChecks';
 import { InputError } from './errors';
+import { openRegularFile, readAt } from './fileAccess';
 import type { ResolvedDataConfig, ResolvedIdxFiles } from './experiment.generated';
 import { checkBodyLength, isGzip, parseHeader, type IdxHeader, type IdxKind } from './idxFormat';
 
@@ -148,29 +149,21 @@ export function locateDatasetFiles(cfg: ResolvedDataConfig, baseDir: string): Da
   }
 }
 
-function readAt(fd: number, position: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const n = fs.readSync(fd, out, done, length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done === length ? out : out.subarray(0, done);
-}
 
-/** The file's stats, refusing what is not a regular file before opening it (opening a FIFO blocks). */
-function regularFile(abs: string): fs.Stats {
-  let stat: fs.Stats;
+/**
+ * Opens a dataset file for reading without blocking or over-reading: the file type is checked
+ * before opening (a FIFO would block in open), the open is non-blocking. Throws InputError.
+ */
+export function openIdxFile(abs: string): { fd: number; size: number } {
   try {
-    stat = fs.statSync(abs);
+    return openRegularFile(abs);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(`file not found: ${abs}`);
-    throw new InputError(`${abs}: cannot open: ${err instanceof Error ? err.message : String(err)}`);
+    const message = (err as Error).message;
+    if (message === 'file not found') throw new InputError(`file not found: ${abs}`);
+    const kind = /^expected a regular file, found (.*)$/.exec(message)?.[1];
+    if (kind) throw new InputError(`${abs}: expected an IDX file, found ${kind}`);
+    throw new InputError(`${abs}: cannot open: ${message.replace(/^cannot (open|read): /, '')}`);
   }
-  if (!stat.isFile()) throw new InputError(`${abs}: expected an IDX file, found a ${stat.isDirectory() ? 'directory' : 'non-regular file'}`);
-  return stat;
 }
 
 /** Decompresses the start of a gzip stream, at most `maxBytes` of output (SYNC_FLUSH: a prefix decompresses as far as it goes). */
@@ -195,19 +188,18 @@ interface CheckedHeader extends IdxHeader {
 
 function checkedHeader(file: string, expect: IdxKind): CheckedHeader {
   const abs = path.resolve(file);
-  const stat = regularFile(abs);
-  const fd = fs.openSync(abs, 'r');
+  const { fd, size } = openIdxFile(abs);
   try {
-    const head = readAt(fd, 0, Math.min(stat.size, GZIP_PREFIX_BYTES));
+    const head = readAt(fd, 0, Math.min(size, GZIP_PREFIX_BYTES));
     if (!isGzip(head)) {
       const header = parseHeader(head, abs, expect);
-      checkBodyLength(header, stat.size - header.headerBytes, abs, expect);
+      checkBodyLength(header, size - header.headerBytes, abs, expect);
       return { ...header, abs, gzip: false };
     }
     const header = parseHeader(gunzipPrefix(head, MAX_PREFIX_OUTPUT, abs), abs, expect);
     // The gzip trailer records the uncompressed length (mod 2^32): the header's promise is checked against it.
-    const trailer = stat.size >= 18 ? readAt(fd, stat.size - 4, 4) : new Uint8Array(0);
-    if (trailer.length < 4) throw new InputError(`${abs}: truncated: too short to be a whole gzip file (${stat.size} bytes)`);
+    const trailer = size >= 18 ? readAt(fd, size - 4, 4) : new Uint8Array(0);
+    if (trailer.length < 4) throw new InputError(`${abs}: truncated: too short to be a whole gzip file (${size} bytes)`);
     const isize = new DataView(trailer.buffer, trailer.byteOffset, 4).getUint32(0, true);
     const declared = header.headerBytes + header.dims[0] * header.itemBytes;
     if (declared % 2 ** 32 !== isize) {
@@ -232,7 +224,7 @@ export function readIdxHeader(file: string, expect: IdxKind): number[] {
 export function readIdxLabelPrefix(file: string, limit: number): Uint8Array {
   const header = checkedHeader(file, 'labels');
   const count = Math.min(limit, header.dims[0]);
-  const fd = fs.openSync(header.abs, 'r');
+  const { fd } = openIdxFile(header.abs);
   try {
     if (!header.gzip) return readAt(fd, header.headerBytes, count);
     // Labels are one byte each: the whole file, bounded by what its header declares (which the gzip trailer confirmed).

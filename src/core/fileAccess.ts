@@ -87,3 +87,15 @@ export function notText(text: string): string | undefined {
   const utf16 = /^(\uFFFD\uFFFD|[^\u0000]\u0000[^\u0000]\u0000|\u0000[^\u0000]\u0000[^\u0000])/.test(text);
   return utf16 ? 'not UTF-8 text: it looks like UTF-16 (save it as UTF-8)' : `not a text file: it holds NUL bytes (the first at byte offset ${Buffer.byteLength(text.slice(0, nul))})`;
 }
+
+/** Up to `length` bytes at `position` (fewer only at the end of the file). */
+export function readAt(fd: number, position: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, out, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done === length ? out : out.subarray(0, done);
+}

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { InputError } from '../core/errors';
-import { openRegularFile } from '../core/fileAccess';
+import { openIdxFile } from '../core/datasetFiles';
+import { readAt } from '../core/fileAccess';
 import { checkBodyLength, isGzip, MAX_HEADER_BYTES, parseHeader, type IdxKind } from '../core/idxFormat';
 
 export type { IdxKind } from '../core/idxFormat';
@@ -72,21 +73,6 @@ function gunzipBounded(bytes: Uint8Array, name: string, expect: IdxKind | undefi
   }
 }
 
-/**
- * Opens a dataset file for reading without blocking or over-reading: the file type is checked
- * before opening (a FIFO would block in open), the open is non-blocking. Throws InputError.
- */
-function openIdxFile(abs: string): { fd: number; size: number } {
-  try {
-    return openRegularFile(abs);
-  } catch (err) {
-    const message = (err as Error).message;
-    if (message === 'file not found') throw new InputError(`file not found: ${abs}`);
-    const kind = /^expected a regular file, found (.*)$/.exec(message)?.[1];
-    if (kind) throw new InputError(`${abs}: expected an IDX file, found ${kind}`);
-    throw new InputError(`${abs}: cannot open: ${message.replace(/^cannot (open|read): /, '')}`);
-  }
-}
 
 /**
  * Parses a whole IDX file (plain or gzip) held in memory. `expect` checks the magic for images or
@@ -102,16 +88,6 @@ export function parseIdx(bytes: Uint8Array, fileName: string, expect?: IdxKind, 
   return { dims: header.dims, count, data: new Uint8Array(raw.subarray(start, start + count * header.itemBytes)) };
 }
 
-function readAt(fd: number, position: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const n = fs.readSync(fd, out, done, length - done, position + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return done === length ? out : out.subarray(0, done);
-}
 
 /**
  * Reads an IDX file from disk. Plain files are read only up to the items a limit needs (their

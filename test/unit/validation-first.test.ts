@@ -65,7 +65,7 @@ interface Case {
 
 const CASES: Case[] = [
   { site: 'file not found', title: 'missing file', experiment: { data: { files: { trainImages: 'missing.idx' } } }, at: 'data.files.trainImages', says: 'file not found', engineSays: 'file not found' },
-  { site: 'expected an IDX file, found a', title: 'directory', experiment: { data: { files: { testImages: 'a-folder' } } }, at: 'data.files.testImages', says: 'found a directory', engineSays: 'found a directory' },
+  { site: 'expected an IDX file, found ${kind}', title: 'directory', experiment: { data: { files: { testImages: 'a-folder' } } }, at: 'data.files.testImages', says: 'found a directory', engineSays: 'found a directory' },
   { site: 'cannot open', title: 'symlink loop', experiment: { data: { files: { trainLabels: 'loop.idx' } } }, at: 'data.files.trainLabels', says: 'cannot open', engineSays: 'cannot open' },
   { site: 'too short for the 4-byte magic', title: '3-byte file', experiment: { data: { files: { testLabels: 'short.idx' } } }, at: 'data.files.testLabels', says: 'too short', engineSays: 'too short' },
   { site: 'expected ${expected}, found', title: 'wrong magic (labels as images)', experiment: { data: { files: { trainImages: 'train-labels.idx' } } }, at: 'data.files.trainImages', says: 'expected IDX magic 0x00000803', engineSays: 'expected IDX magic 0x00000803' },
