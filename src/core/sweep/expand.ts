@@ -8,6 +8,7 @@ import { schemaAt, describeKeys } from '../schema';
 import { fileProblem, locateInDoc } from '../experimentFile/locate';
 import { byPosition, parse } from '../experimentFile/validate';
 import type { Parsed, Seg } from '../experimentFile/problems';
+import type { DatasetAccess } from '../experimentFile/dataChecks';
 import { canonicalJson, trainingKey } from './trainingKey';
 
 /** More points than this need an explicit yes (`aelab sweep --yes`). */
@@ -43,6 +44,8 @@ export interface SweepExpansion {
 export interface ExpandOptions {
   /** Allow more than MAX_POINTS_WITHOUT_YES points. */
   yes?: boolean;
+  /** Check the file and every point against the dataset's files too (what `aelab run` checks). */
+  dataset?: DatasetAccess;
 }
 
 interface Axis {
@@ -70,7 +73,7 @@ function knownPaths(prefix: string[]): string[] {
 
 /** Expands and validates a sweep; a file without `sweep:` gives ok with `base` and no plan. */
 export function expandSweep(text: string, fileName: string, setOverrides: readonly string[] = [], options: ExpandOptions = {}): SweepExpansion {
-  const base = applyOverrides(text, fileName, setOverrides);
+  const base = applyOverrides(text, fileName, setOverrides, options.dataset);
   if (!base.ok || !base.experiment) return { ok: false, problems: base.problems };
   const sweep = base.experiment.sweep;
   if (!sweep) return { ok: true, base: withoutSweep(base.experiment), problems: base.problems };
@@ -169,7 +172,7 @@ export function expandSweep(text: string, fileName: string, setOverrides: readon
     if (!('seed' in overrides)) overrides.seed = seed;
     const label = Object.entries(overrides).map(([k, v]) => `${k}=${describe(v)}`).join(', ');
     const strings = Object.entries(overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-    const result = applyOverrides(text, fileName, [...setOverrides, ...strings]);
+    const result = applyOverrides(text, fileName, [...setOverrides, ...strings], options.dataset);
     if (!result.ok || !result.experiment) {
       for (const p of result.problems) {
         if (p.severity !== 'error') continue;
