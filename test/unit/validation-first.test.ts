@@ -114,6 +114,7 @@ const UNREACHABLE: Record<string, string> = {
   'too short to be a whole gzip file': 'readIdxHeader, the reader validation itself uses',
   'truncated or damaged gzip': 'readIdxHeader, the reader validation itself uses (the "gzip cut in half" case)',
   'decompresses to more than': 'readIdxLabelPrefix, the reader validation itself uses: bounded by what the header declares',
+  'cannot score with the model of': 'not from the experiment file: a sweep passes RunRequest.modelFrom only for a completed run whose model/model.json exists (sweepStatus.trainedModelFor)',
 };
 
 describe('validation reports every engine input check first, located at the key', function () {
