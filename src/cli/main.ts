@@ -36,8 +36,8 @@ Runs are written under --runs-dir (default: ./.aelab/runs).
 Exit codes: 0 ok, 1 invalid input, 2 run failed, 130 cancelled.`;
 
 
-/** Reads and validates an experiment; `checkData` also checks the dataset's files (validate, run). */
-function readExperiment(file: string, overrides: string[], io: Io, checkData = true) {
+/** An experiment file's text, or undefined after saying why it cannot be read as one. */
+function readExperimentText(file: string, io: Io): string | undefined {
   let text: string;
   try {
     // Type and size first: a FIFO or /dev/zero named *.aelab.yaml must not hang or exhaust memory.
@@ -51,6 +51,13 @@ function readExperiment(file: string, overrides: string[], io: Io, checkData = t
     io.err(`${file}:1:1: ${binary}`);
     return undefined;
   }
+  return text;
+}
+
+/** Reads and validates an experiment; `checkData` also checks the dataset's files (validate, run). */
+function readExperiment(file: string, overrides: string[], io: Io, checkData = true) {
+  const text = readExperimentText(file, io);
+  if (text === undefined) return undefined;
   const result = applyOverrides(text, file, overrides, checkData ? datasetAccessFor(file) : undefined);
   printProblems(result.problems, io);
   return result.ok ? result.experiment : undefined;
@@ -187,11 +194,8 @@ function commandValidate(args: string[], io: Io): number {
   let bad = 0;
   for (const arg of args) {
     const file = path.resolve(io.cwd, arg);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      io.err(`${file}: cannot read: ${(err as Error).message}`);
+    const text = readExperimentText(file, io);
+    if (text === undefined) {
       bad += 1;
       continue;
     }

@@ -1,9 +1,9 @@
 // One point of a sweep: which experiment it runs, whether it can score with a model another
 // point already trained, and its points/<index>.json, kept in step with its run.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Problem } from '../core/config';
 import { datasetAccessFor } from '../core/datasetFiles';
+import { notText, readTextFileBounded } from '../core/fileAccess';
 import { expandSweep, SweepPlan } from '../core/sweep/expand';
 import type { RunState } from '../core/runFormat';
 import { ensureManifest, manifestFor, sweepDir, writePointFile } from './sweepFolder';
@@ -24,10 +24,12 @@ export type LoadResult = { ok: true; sweep: LoadedSweep } | { ok: false; problem
 export function loadSweep(file: string, set: readonly string[], runsDir: string, yes = false): LoadResult {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readTextFileBounded(file);
   } catch (err) {
-    return { ok: false, problems: [], message: `${file}: cannot read: ${(err as Error).message}` };
+    return { ok: false, problems: [], message: `${file}: ${(err as Error).message}` };
   }
+  const binary = notText(text);
+  if (binary) return { ok: false, problems: [], message: `${file}:1:1: ${binary}` };
   const expansion = expandSweep(text, file, set, { yes, dataset: datasetAccessFor(file) });
   if (!expansion.ok) return { ok: false, problems: expansion.problems };
   if (!expansion.plan) return { ok: false, problems: expansion.problems, message: `${file}: has no sweep: section (add sweep: { parameters: { corruption.level: [0.1, 0.2] } }, or use aelab run)` };
