@@ -1,0 +1,71 @@
+import { strict as assert } from 'node:assert';
+import { arraySpec, batchScript, checkSubmitOptions, shellQuote } from '../../src/cli/slurm/batchScript';
+import { parseSqueue, pointState } from '../../src/core/slurmQueue';
+
+describe('slurm: batch script and array spec', () => {
+  it('compresses indices into Slurm ranges, with the task cap', () => {
+    assert.equal(arraySpec([0, 1, 2, 3], 2), '0-3%2');
+    assert.equal(arraySpec([5, 0, 2, 6, 7]), '0,2,5-7');
+    assert.equal(arraySpec([4]), '4');
+    assert.throws(() => arraySpec([]), /at least one index/);
+  });
+
+  it('writes every option as #SBATCH and execs the CLI with the task index', () => {
+    const text = batchScript({
+      jobName: 'noise study', indices: [0, 1, 3], nodePath: '/usr/bin/node', cliPath: '/opt/aelab/dist/cli.js',
+      experimentFile: "/data/it's.aelab.yaml", runsDir: '/shared/runs', logDir: '/shared/runs/.sweeps/x/logs',
+      options: { parallel: 2, cpusPerTask: 1, timeLimit: '0:30:00', partition: 'debug', extraArgs: ['--mem=1G'] },
+    });
+    const lines = text.split('\n');
+    assert.equal(lines[0], '#!/bin/bash');
+    for (const opt of ['--job-name=noise-study', '--array=0-1,3%2', '--cpus-per-task=1', '--time=0:30:00', '--partition=debug', '--output=/shared/runs/.sweeps/x/logs/%A_%a.out', '--mem=1G']) {
+      assert.ok(lines.includes(`#SBATCH ${opt}`), `missing #SBATCH ${opt}`);
+    }
+    assert.ok(lines.includes(`exec /usr/bin/node /opt/aelab/dist/cli.js run '/data/it'\\''s.aelab.yaml' --sweep-index "$SLURM_ARRAY_TASK_ID" --runs-dir /shared/runs --threads 1`), text);
+  });
+
+  it('rejects options Slurm would refuse, in words', () => {
+    const ok = { cpusPerTask: 1, extraArgs: [] };
+    assert.deepEqual(checkSubmitOptions({ ...ok, timeLimit: '1-02:00:00', parallel: 3 }), []);
+    assert.match(checkSubmitOptions({ ...ok, cpusPerTask: 0 }).join(), /cpus per task/);
+    assert.match(checkSubmitOptions({ ...ok, timeLimit: '2h' }).join(), /time limit "2h"/);
+    assert.match(checkSubmitOptions({ ...ok, extraArgs: ['mem=1G'] }).join(), /must be one option/);
+    assert.match(checkSubmitOptions({ ...ok, parallel: 0 }).join(), /--parallel/);
+  });
+
+  it('quotes shell words only when needed', () => {
+    assert.equal(shellQuote('/a/b-c.yaml'), '/a/b-c.yaml');
+    assert.equal(shellQuote('a b'), "'a b'");
+  });
+});
+
+describe('slurm: squeue and point states', () => {
+  const squeue = '12_2|PENDING|JobArrayTaskLimit|\n12_0|RUNNING|None|vm\n12_1|TIMEOUT|None|vm\n13|RUNNING|None|vm\ngarbage\n';
+
+  it('parses array tasks and skips other lines', () => {
+    const tasks = parseSqueue(squeue);
+    assert.deepEqual(tasks.map((t) => [t.jobId, t.index, t.state, t.reason, t.node]), [
+      ['12', 2, 'PENDING', 'JobArrayTaskLimit', ''], ['12', 0, 'RUNNING', 'None', 'vm'], ['12', 1, 'TIMEOUT', 'None', 'vm'],
+    ]);
+  });
+
+  it('merges Slurm with the run folder', () => {
+    const [pending, running, timeout] = [parseSqueue(squeue)[0], parseSqueue(squeue)[1], parseSqueue(squeue)[2]];
+    assert.equal(pointState(2, undefined, pending).state, 'pending');
+    assert.match(pointState(2, undefined, pending).detail, /JobArrayTaskLimit/);
+    // squeue's RUNNING wins over a pid that looks dead from here (the task may run on another host).
+    assert.deepEqual(pointState(0, { state: 'running', stale: true, epoch: 1, epochs: 3 }, running), { index: 0, state: 'running', detail: 'epoch 1/3' });
+    assert.equal(pointState(1, { state: 'cancelled' }, timeout).state, 'timeout');
+    assert.equal(pointState(1, { state: 'completed' }, timeout).state, 'completed');
+    const cancelled = { ...running, state: 'CANCELLED' };
+    assert.equal(pointState(0, { state: 'cancelled' }, cancelled).state, 'cancelled');
+    const failed = { ...running, state: 'FAILED' };
+    assert.equal(pointState(0, { state: 'failed', error: 'boom' }, failed).detail, 'boom');
+    assert.equal(pointState(0, undefined, failed).state, 'node-failed');
+    assert.equal(pointState(0, { state: 'failed', error: 'x' }, { ...running, state: 'COMPLETED' }).state, 'failed');
+    // Without Slurm: the run folder alone.
+    assert.equal(pointState(3, undefined, undefined).state, 'queued');
+    assert.equal(pointState(3, { state: 'running', stale: true }, undefined).state, 'interrupted');
+    assert.equal(pointState(3, { state: 'running', epoch: 2, epochs: 5 }, undefined).detail, 'epoch 2/5');
+  });
+});
