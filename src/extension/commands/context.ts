@@ -15,6 +15,8 @@ export interface CommandContext {
   readonly output: vscode.OutputChannel;
   /** examples/ inside the installed extension: the New Experiment templates. */
   readonly examplesDir: string;
+  /** dist/cli.js of the installed extension: Run Sweep runs `aelab sweep` with it. */
+  readonly cliPath: string;
 }
 
 export const COMMANDS = {
@@ -28,4 +30,5 @@ export const COMMANDS = {
   revealRunFolder: 'aelab.revealRunFolder',
   showLog: 'aelab.showLog',
   refresh: 'aelab.refreshExperiments',
+  runSweep: 'aelab.runSweep',
 } as const;
