@@ -6,11 +6,13 @@ import { parseArgs } from 'node:util';
 import { applyOverrides, formatProblem, Problem } from '../core/config';
 import { InputError } from '../core/errors';
 import { datasetAccessFor } from '../core/datasetFiles';
-import type { BackendPreference, ThreadsPreference } from '../core/protocol';
+import type { ResolvedExperiment } from '../core/experiment.generated';
+import type { BackendPreference, RunRequest, ThreadsPreference } from '../core/protocol';
 import { appendRunLog, listRuns, readRun, RunListing } from '../core/runFolder';
 import { formatSummary, fmt, table } from './format';
 import { RunProgress } from './progress';
 import { findExperimentFiles } from './findExperiments';
+import { describePoint, loadSweep, modelForPoint, PointRecorder, startSweepFolder } from './sweepPoint';
 
 export const EXIT = { ok: 0, invalidInput: 1, runFailed: 2, cancelled: 130 } as const;
 
@@ -18,7 +20,7 @@ const USAGE = `aelab — Autoencoder Anomaly Lab, headless
 
 Usage:
   aelab run FILE [--set path=value]... [--runs-dir DIR] [--backend auto|tensorflow|wasm|cpu]
-                 [--threads auto|1|2]
+                 [--threads auto|1|2] [--sweep-index I]
   aelab validate FILE...
   aelab list [DIR] [--runs-dir DIR]
   aelab show RUN [--runs-dir DIR]        RUN: a run folder, or a run id
@@ -59,7 +61,10 @@ function printProblems(problems: Problem[], io: Io): void {
 async function commandRun(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
-    options: { set: { type: 'string', multiple: true }, 'runs-dir': { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' } },
+    options: {
+      set: { type: 'string', multiple: true }, 'runs-dir': { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' },
+      'sweep-index': { type: 'string' },
+    },
   });
   if (positionals.length !== 1) throw new UsageError('run takes exactly one experiment file');
   const backend = (values.backend ?? 'auto') as BackendPreference;
@@ -68,9 +73,34 @@ async function commandRun(args: string[], io: Io): Promise<number> {
   if (!['auto', '1', '2'].includes(threadsArg)) throw new UsageError(`--threads must be auto, 1 or 2, got "${threadsArg}"`);
   const threads: ThreadsPreference = threadsArg === 'auto' ? 'auto' : threadsArg === '1' ? 1 : 2;
   const file = path.resolve(io.cwd, positionals[0]);
-  const experiment = readExperiment(file, values.set ?? [], io);
-  if (!experiment) return EXIT.invalidInput;
   const runsDir = path.resolve(io.cwd, values['runs-dir'] ?? path.join('.aelab', 'runs'));
+  const sweepIndexArg = values['sweep-index'];
+  let experiment: ResolvedExperiment | undefined;
+  let point: { request: Pick<RunRequest, 'sweep' | 'modelFrom'>; recorder: PointRecorder } | undefined;
+  if (sweepIndexArg === undefined) {
+    experiment = readExperiment(file, values.set ?? [], io);
+    if (experiment) delete experiment.sweep;
+  } else {
+    const index = Number(sweepIndexArg);
+    if (!/^\d+$/.test(sweepIndexArg)) throw new UsageError(`--sweep-index must be a point number (0, 1, ...), got "${sweepIndexArg}"`);
+    const loaded = loadSweep(file, values.set ?? [], runsDir);
+    if (!loaded.ok) {
+      printProblems(loaded.problems, io);
+      if (loaded.message) io.err(loaded.message);
+      return EXIT.invalidInput;
+    }
+    const { sweep } = loaded;
+    const chosen = sweep.plan.points[index];
+    if (!chosen) {
+      io.err(`${path.relative(io.cwd, file) || file}: --sweep-index ${index} is outside the sweep's points 0..${sweep.plan.points.length - 1}`);
+      return EXIT.invalidInput;
+    }
+    experiment = chosen.experiment;
+    const modelFrom = modelForPoint(startSweepFolder(sweep), index);
+    point = { request: { sweep: { name: sweep.plan.name, index }, modelFrom }, recorder: new PointRecorder(sweep.dir, index, modelFrom) };
+    io.out(`sweep ${sweep.plan.name} point ${index}/${sweep.plan.points.length - 1}: ${describePoint(chosen.overrides)}${modelFrom ? ` (scoring with the model of ${modelFrom})` : ''}`);
+  }
+  if (!experiment) return EXIT.invalidInput;
 
   // Load the engine (and TensorFlow.js) only for commands that train.
   const { runExperiment } = await import('../engine/run.js');
@@ -99,14 +129,18 @@ async function commandRun(args: string[], io: Io): Promise<number> {
   };
   const progress = new RunProgress(io.interactive, writeLine);
   try {
-    const outcome = await runExperiment({ experiment, experimentPath: file, runsDir, backend, threads }, {
+    const outcome = await runExperiment({ experiment, experimentPath: file, runsDir, backend, threads, ...point?.request }, {
       onEvent: (e) => {
-        if (e.type === 'started') runDir = e.runDir;
+        if (e.type === 'started') {
+          runDir = e.runDir;
+          point?.recorder.started(e.runDir);
+        }
         progress.handle(e);
       },
       signal: controller.signal, wasmDir: io.wasmDir,
     });
     progress.stopBar();
+    point?.recorder.finished(outcome.state, outcome.error);
     if (outcome.state === 'completed' && outcome.summary) {
       io.out('');
       io.out(formatSummary(outcome.summary));
@@ -121,6 +155,7 @@ async function commandRun(args: string[], io: Io): Promise<number> {
     return EXIT.runFailed;
   } catch (err) {
     progress.stopBar();
+    point?.recorder.finished('failed', err instanceof Error ? err.message : String(err));
     if (err instanceof InputError) {
       io.err(`${path.relative(io.cwd, file) || file}: ${(err as Error).message}`);
       return EXIT.invalidInput;

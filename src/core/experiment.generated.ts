@@ -4,6 +4,12 @@
  * How an image is corrupted; `level` means something different for each type.
  */
 export type CorruptionType = ("gaussian" | "salt-and-pepper" | "speckle" | "uniform" | "occlusion" | "blur")
+export type SweepValues = (unknown[] | {
+/**
+ * The values to try.
+ */
+values: unknown[]
+} | string) | undefined
 
 /**
  * An Autoencoder Anomaly Lab experiment (*.aelab.yaml): dataset, injected anomalies, model, training and evaluation.
@@ -26,6 +32,7 @@ corruption?: CorruptionConfig
 model?: ModelConfig
 training?: TrainingConfig
 evaluation?: EvaluationConfig
+sweep?: SweepConfig
 }
 export interface DataConfig {
 /**
@@ -164,10 +171,41 @@ k?: number
  */
 targetFpr?: number
 }
+/**
+ * A study over this experiment (aelab sweep): the cartesian product of the parameter values, in declared key order with the last key fastest, times the seeds. Without it the file is one experiment.
+ */
+export interface SweepConfig {
+/**
+ * grid: every combination of the values.
+ */
+method?: "grid"
+/**
+ * Dotted setting paths (as for --set, e.g. corruption.level) and their values: a list, {values: [...]}, or "range(a,b)" for the integers a..b-1. A single value for a list setting (data.normalClasses) means a one-element list.
+ */
+parameters: {
+[k: string]: SweepValues | undefined
+}
+/**
+ * Run every setting once per seed (overrides seed).
+ * 
+ * @minItems 1
+ */
+seeds?: [number, ...(number)[]]
+/**
+ * Run every setting this many times, with seeds seed, seed+1, ...
+ */
+repeats?: number
+}
 
 /**
  * How an image is corrupted; `level` means something different for each type.
  */
+export type ResolvedSweepValues = (unknown[] | {
+/**
+ * The values to try.
+ */
+values: unknown[]
+} | string) | undefined
 
 /**
  * An Autoencoder Anomaly Lab experiment (*.aelab.yaml): dataset, injected anomalies, model, training and evaluation.
@@ -190,6 +228,7 @@ corruption: ResolvedCorruptionConfig
 model: ResolvedModelConfig
 training: ResolvedTrainingConfig
 evaluation: ResolvedEvaluationConfig
+sweep?: ResolvedSweepConfig
 }
 export interface ResolvedDataConfig {
 /**
@@ -327,4 +366,29 @@ k: number
  * fpr: target false-positive rate on validation normals.
  */
 targetFpr: number
+}
+/**
+ * A study over this experiment (aelab sweep): the cartesian product of the parameter values, in declared key order with the last key fastest, times the seeds. Without it the file is one experiment.
+ */
+export interface ResolvedSweepConfig {
+/**
+ * grid: every combination of the values.
+ */
+method: "grid"
+/**
+ * Dotted setting paths (as for --set, e.g. corruption.level) and their values: a list, {values: [...]}, or "range(a,b)" for the integers a..b-1. A single value for a list setting (data.normalClasses) means a one-element list.
+ */
+parameters: {
+[k: string]: ResolvedSweepValues | undefined
+}
+/**
+ * Run every setting once per seed (overrides seed).
+ * 
+ * @minItems 1
+ */
+seeds?: [number, ...(number)[]]
+/**
+ * Run every setting this many times, with seeds seed, seed+1, ...
+ */
+repeats?: number
 }

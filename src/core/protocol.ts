@@ -33,7 +33,14 @@ export interface RunRequest {
   backend: BackendPreference;
   /** Default 'auto'. */
   threads?: ThreadsPreference;
+  /** Score with the model of this completed run folder instead of training (sweep points that share a training setting). */
+  modelFrom?: string;
+  /** The sweep point this run is (recorded in config.json). */
+  sweep?: SweepPointRef;
 }
+
+/** A run's place in a sweep: `<runsDir>/.sweeps/<name>/`, point `index`. */
+export interface SweepPointRef { name: string; index: number }
 
 /** host -> worker (Node IPC channel). */
 export type HostToWorker =

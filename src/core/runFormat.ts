@@ -17,6 +17,10 @@ export interface RunConfigFile {
   experiment: ResolvedExperiment;
   versions: { aelab: string; tfjs: string; node: string };
   backend: string;
+  /** Set when the run is a point of a sweep (`<runsDir>/.sweeps/<name>/`). */
+  sweep?: { name: string; index: number };
+  /** Set when the run did not train: it scored with the model of this run folder (then it has no model/ of its own). */
+  modelFrom?: string;
 }
 
 /** status.json: rewritten atomically on every state change. */

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendPreference, RunEvent, RunRequest } from '../core/protocol';
 import { RUN_FORMAT_VERSION, RUN_FILES, RunStatusFile, RunSummary, SampleEntry, SamplesHeader } from '../core/runFormat';
-import { appendMetrics, encodeTestImages, experimentRunsDir, newRunId, writeJsonAtomic, writeSamples, writeScores } from '../core/runFolder';
+import { appendMetrics, encodeTestImages, readMetrics, readRun, experimentRunsDir, newRunId, writeJsonAtomic, writeSamples, writeScores } from '../core/runFolder';
 import { computeThresholds, chooseThreshold } from '../core/thresholds';
 import { averagePrecision, confusionAt, meanByLabel, operatingPoint, rocAuc } from '../core/metrics';
 import { rngFor } from '../core/rng';
@@ -18,10 +18,12 @@ import { trainAutoencoder } from './train';
 import { parallelScoringPays, reconstruct, scoreImagesParallel } from './score';
 import { EngineThread } from './thread/spawn';
 import { trainingThreads as planTrainingThreads, wantsEngineThread } from './threads';
-import { saveModel } from './modelIo';
+import { loadModel, saveModel } from './modelIo';
 import { PreparedData, prepareData } from './prepareData';
 
-export { InputError } from '../core/errors';
+import { InputError } from '../core/errors';
+
+export { InputError };
 
 export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
@@ -72,6 +74,9 @@ async function runWithData(request: RunRequest, options: RunOptions, backend: st
   const baseDir = request.experimentPath ? path.dirname(request.experimentPath) : process.cwd();
   const dataset = await loadDataset(experiment.data, baseDir);
   const data = prepareData(dataset, experiment);
+  if (request.modelFrom && !fs.existsSync(path.join(request.modelFrom, RUN_FILES.model, 'model.json'))) {
+    throw new InputError(`cannot score with the model of ${request.modelFrom}: it has no ${RUN_FILES.model}/model.json`);
+  }
   log(`${dataset.source}: ${data.trainCount} training, ${data.validationCount} validation, ${data.testCount} test images (${data.testLabels.reduce((s, v) => s + v, 0)} anomalous)`);
   if (data.trainContaminated > 0) log(`training contamination: ${data.trainContaminated} training images corrupted`);
 
@@ -88,6 +93,7 @@ async function runWithData(request: RunRequest, options: RunOptions, backend: st
   writeJsonAtomic(path.join(runDir, RUN_FILES.config), {
     formatVersion: RUN_FORMAT_VERSION, runId, experimentName: experiment.name, experimentPath: request.experimentPath,
     experiment, versions: { aelab: aelabVersion(), tfjs: tfjsVersion(), node: process.version }, backend,
+    ...(request.sweep ? { sweep: request.sweep } : {}), ...(request.modelFrom ? { modelFrom: request.modelFrom } : {}),
   });
   const finish = (state: RunOutcome['state'], error?: string): RunOutcome => {
     status.state = state;
@@ -125,16 +131,17 @@ async function trainAndEvaluate(
   const emit = options.onEvent ?? (() => undefined);
   const { experiment } = request;
   const { width, height } = data;
-  const model = buildModel(experiment.model, experiment.seed);
+  const model = request.modelFrom ? await loadModel(path.join(request.modelFrom, RUN_FILES.model)) : buildModel(experiment.model, experiment.seed);
   const preference = request.threads ?? 'auto';
   const trainingThreads = thread ? planTrainingThreads(preference, backend, experiment, data.trainCount) : 1;
   const scoringThread = thread && (preference === 2 || parallelScoringPays(data.testCount)) ? thread : undefined;
   if (preference === 2 && backend !== 'wasm') emit({ type: 'log', level: 'warn', message: `two threads need the wasm backend; ${backend} trains and scores on one` });
   if (trainingThreads === 2) emit({ type: 'log', level: 'info', message: 'training on two threads (data-parallel, half of every batch each)' });
   try {
-    emit({ type: 'phase', phase: 'training', message: `training ${experiment.model.architecture} for ${experiment.training.epochs} epoch(s)` });
+    if (request.modelFrom) emit({ type: 'log', level: 'info', message: `not training: scoring with the model of ${request.modelFrom} (same training setting)` });
+    else emit({ type: 'phase', phase: 'training', message: `training ${experiment.model.architecture} for ${experiment.training.epochs} epoch(s)` });
     const trainStart = Date.now();
-    const trained = await trainAutoencoder(model, {
+    const trained = request.modelFrom ? borrowedTraining(request.modelFrom, runDir, status, writeStatus) : await trainAutoencoder(model, {
       train: data.train, trainCount: data.trainCount, validation: data.validation, validationCount: data.validationCount, width, height,
     }, experiment.training, {
       seed: experiment.seed,
@@ -151,7 +158,7 @@ async function trainAndEvaluate(
         emit({ type: 'epoch', epochs, ...metrics });
       },
     });
-    const trainSeconds = (Date.now() - trainStart) / 1000;
+    const trainSeconds = request.modelFrom ? 0 : (Date.now() - trainStart) / 1000;
     if (trained.cancelled) return 'cancelled';
 
     emit({ type: 'phase', phase: 'scoring', message: `scoring ${data.testCount} test images (${experiment.evaluation.score})` });
@@ -181,7 +188,8 @@ async function trainAndEvaluate(
       images: { width, height, planes: ['original', 'input', 'reconstruction'] },
     }, testScores, validationScores, data.testLabels, data.testClasses, testImages);
     writeSampleGrid(runDir, model, data, testScores, experiment.evaluation.samples, experiment.seed);
-    await saveModel(model, path.join(runDir, RUN_FILES.model));
+    // A run that scored with another run's model points at it (config.json modelFrom) instead of copying it.
+    if (!request.modelFrom) await saveModel(model, path.join(runDir, RUN_FILES.model));
 
     const best = trained.history.reduce((b, m) => (m.valLoss < b.valLoss ? m : b), trained.history[0]);
     const summary: RunSummary = {
@@ -214,6 +222,20 @@ async function trainAndEvaluate(
     model.dispose();
     if (tf.memory().numTensors > 1000) emit({ type: 'log', level: 'warn', message: `${tf.memory().numTensors} tensors still allocated` });
   }
+}
+
+/** The training record of the run whose model a scoring-only run uses: its epochs are copied (for the loss curves), not re-run. */
+function borrowedTraining(modelFrom: string, runDir: string, status: RunStatusFile, writeStatus: () => void): Awaited<ReturnType<typeof trainAutoencoder>> {
+  const source = readRun(modelFrom);
+  const history = readMetrics(modelFrom);
+  for (const m of history) appendMetrics(runDir, m);
+  status.epoch = history.at(-1)?.epoch ?? 0;
+  status.lastLoss = history.at(-1)?.valLoss;
+  writeStatus();
+  return {
+    history, bestEpoch: source.summary?.bestEpoch, stoppedEarly: source.summary?.stoppedEarly ?? false,
+    cancelled: false, threads: (source.summary?.trainingThreads ?? 1) === 2 ? 2 : 1,
+  };
 }
 
 /** Seeded random picks from each group, plus the highest-scoring normals and lowest-scoring anomalies (where a threshold errs). */
