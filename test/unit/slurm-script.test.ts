@@ -13,7 +13,7 @@ describe('slurm: batch script and array spec', () => {
   it('writes every option as #SBATCH and execs the CLI with the task index', () => {
     const text = batchScript({
       jobName: 'noise study', indices: [0, 1, 3], nodePath: '/usr/bin/node', cliPath: '/opt/aelab/dist/cli.js',
-      experimentFile: "/data/it's.aelab.yaml", runsDir: '/shared/runs', logDir: '/shared/runs/.sweeps/x/logs',
+      experimentFile: "/data/it's.aelab.yaml", set: ['training.epochs=1'], runsDir: '/shared/runs', logDir: '/shared/runs/.sweeps/x/logs',
       options: { parallel: 2, cpusPerTask: 1, timeLimit: '0:30:00', partition: 'debug', extraArgs: ['--mem=1G'] },
     });
     const lines = text.split('\n');
@@ -21,7 +21,7 @@ describe('slurm: batch script and array spec', () => {
     for (const opt of ['--job-name=noise-study', '--array=0-1,3%2', '--cpus-per-task=1', '--time=0:30:00', '--partition=debug', '--output=/shared/runs/.sweeps/x/logs/%A_%a.out', '--mem=1G']) {
       assert.ok(lines.includes(`#SBATCH ${opt}`), `missing #SBATCH ${opt}`);
     }
-    assert.ok(lines.includes(`exec /usr/bin/node /opt/aelab/dist/cli.js run '/data/it'\\''s.aelab.yaml' --sweep-index "$SLURM_ARRAY_TASK_ID" --runs-dir /shared/runs --threads 1`), text);
+    assert.ok(lines.includes(`exec /usr/bin/node /opt/aelab/dist/cli.js run '/data/it'\\''s.aelab.yaml' --sweep-index "$SLURM_ARRAY_TASK_ID" --runs-dir /shared/runs --threads 1 --set training.epochs=1`), text);
   });
 
   it('rejects options Slurm would refuse, in words', () => {

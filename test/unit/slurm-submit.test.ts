@@ -29,7 +29,7 @@ describe('slurm: submitting to the real cluster', function () {
   });
 
   const request = (sweepDir: string, indices: number[], extra: Partial<Parameters<typeof submitSweep>[0]> = {}) => ({
-    sweepDir, jobName: 'fake sweep', indices, nodePath: process.execPath, cliPath, experimentFile: '/x/fake.aelab.yaml', runsDir: dir,
+    sweepDir, jobName: 'fake sweep', indices, nodePath: process.execPath, cliPath, experimentFile: '/x/fake.aelab.yaml', set: [], runsDir: dir,
     options: { parallel: 2, cpusPerTask: 1, extraArgs: [] }, ...extra,
   });
 

@@ -20,6 +20,8 @@ export interface BatchScriptInput {
   nodePath: string;
   cliPath: string;
   experimentFile: string;
+  /** The sweep's `--set` overrides, passed on to every task. */
+  set: readonly string[];
   runsDir: string;
   /** Where each task's stdout/stderr goes (`%A_%a.out` inside). */
   logDir: string;
@@ -76,7 +78,7 @@ export function sbatchOptions(input: BatchScriptInput): string[] {
 export function batchScript(input: BatchScriptInput): string {
   // One thread per task unless the task has two cores to train on.
   const threads = input.options.cpusPerTask >= 2 ? 'auto' : '1';
-  const run = [input.nodePath, input.cliPath, 'run', input.experimentFile, '--sweep-index', '"$SLURM_ARRAY_TASK_ID"', '--runs-dir', input.runsDir, '--threads', threads]
+  const run = [input.nodePath, input.cliPath, 'run', input.experimentFile, '--sweep-index', '"$SLURM_ARRAY_TASK_ID"', '--runs-dir', input.runsDir, '--threads', threads, ...input.set.flatMap((o) => ['--set', o])]
     .map((w) => (w.startsWith('"$') ? w : shellQuote(w)));
   return [
     '#!/bin/bash',

@@ -37,6 +37,7 @@ export interface SlurmSweepRun {
   sweepDir: string;
   name: string;
   experimentFile: string;
+  set: readonly string[];
   runsDir: string;
   /** Points to submit (the others are completed). */
   indices: number[];
@@ -86,7 +87,7 @@ export function recordSlurmEndings(sweepDir: string, tasks: readonly SlurmTask[]
 export async function runSweepOnSlurm(run: SlurmSweepRun): Promise<number> {
   const submission = await submitSweep({
     sweepDir: run.sweepDir, jobName: run.name, indices: run.indices, options: run.options, nodePath: process.execPath,
-    cliPath: run.cliPath, experimentFile: run.experimentFile, runsDir: run.runsDir,
+    cliPath: run.cliPath, experimentFile: run.experimentFile, set: run.set, runsDir: run.runsDir,
   });
   run.io.out(`submitted Slurm job ${submission.jobId}: array ${submission.array} (${run.indices.length} of ${run.total} points)`);
   run.io.out(`batch script: ${path.join(run.sweepDir, SLURM_FILES.script)}; task logs: ${path.join(run.sweepDir, SLURM_FILES.logs)}/`);
