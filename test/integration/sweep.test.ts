@@ -1,0 +1,51 @@
+// Run Sweep in the real extension host: the CLI's sweep engine in a child process, one progress
+// notification, the sweep grouped in the tree with its points' states.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { SweepOutcome } from '../../src/extension/commands/runSweep';
+import type { SweepNodeModel } from '../../src/extension/model/treeModel';
+import { api, experimentNamed, extension, runsRoot, uriOf, waitFor, workspaceRoot } from './helpers';
+
+const FILE = 'host-sweep.aelab.yaml';
+
+describe('Run Sweep', function () {
+  this.timeout(180_000);
+
+  before(function () {
+    assert.ok(fs.existsSync(path.join(extension().extensionPath, 'dist', 'cli.js')), 'dist/cli.js is in the extension');
+    fs.writeFileSync(path.join(workspaceRoot(), FILE), `name: host-sweep
+seed: 1
+data: { trainLimit: 300, testLimit: 100 }
+model: { architecture: fcn-simple }
+training: { epochs: 1, batchSize: 50 }
+sweep:
+  parameters:
+    corruption.level: [0.2, 0.8]
+`);
+  });
+
+  after(() => {
+    fs.rmSync(path.join(workspaceRoot(), FILE), { force: true });
+    fs.rmSync(path.join(runsRoot(), 'host-sweep'), { recursive: true, force: true });
+    fs.rmSync(path.join(runsRoot(), '.sweeps', 'host-sweep'), { recursive: true, force: true });
+  });
+
+  it('runs both points and shows them under one sweep node in the tree', async () => {
+    const a = await api();
+    const outcome = await vscode.commands.executeCommand<SweepOutcome | undefined>('aelab.runSweep', uriOf(FILE));
+    assert.ok(outcome, 'the sweep started');
+    assert.equal(outcome.exitCode, 0);
+    assert.equal(outcome.sweep?.counts.completed, 2);
+    const experiment = await waitFor('the experiment in the tree', () => experimentNamed(a, 'host-sweep'), 20_000, 200);
+    const children = await a.tree.getChildren(experiment);
+    const sweep = children.find((c): c is SweepNodeModel => c.kind === 'sweep');
+    assert.ok(sweep, 'a sweep node');
+    assert.match(sweep.description, /^2\/2 done/);
+    const points = await a.tree.getChildren(sweep);
+    assert.deepEqual(points.map((p) => (p.kind === 'run' ? [p.label, p.state] : [])), [
+      ['#0 corruption.level=0.2 seed=1', 'completed'], ['#1 corruption.level=0.8 seed=1', 'completed'],
+    ]);
+  });
+});
