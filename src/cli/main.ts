@@ -12,15 +12,18 @@ import { appendRunLog, listRuns, readRun, RunListing } from '../core/runFolder';
 import { formatSummary, fmt, table } from './format';
 import { RunProgress } from './progress';
 import { findExperimentFiles } from './findExperiments';
+import { EXIT, Io, UsageError } from './cliTypes';
+import { commandSweep, SWEEP_USAGE } from './sweepCommands';
 import { describePoint, loadSweep, modelForPoint, PointRecorder, startSweepFolder } from './sweepPoint';
 
-export const EXIT = { ok: 0, invalidInput: 1, runFailed: 2, cancelled: 130 } as const;
+export { EXIT };
 
 const USAGE = `aelab — Autoencoder Anomaly Lab, headless
 
 Usage:
   aelab run FILE [--set path=value]... [--runs-dir DIR] [--backend auto|tensorflow|wasm|cpu]
                  [--threads auto|1|2] [--sweep-index I]
+${SWEEP_USAGE}
   aelab validate FILE...
   aelab list [DIR] [--runs-dir DIR]
   aelab show RUN [--runs-dir DIR]        RUN: a run folder, or a run id
@@ -29,16 +32,6 @@ Usage:
 Runs are written under --runs-dir (default: ./.aelab/runs).
 Exit codes: 0 ok, 1 invalid input, 2 run failed, 130 cancelled.`;
 
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  interactive: boolean;
-  cwd: string;
-  /** Where the bundled tfjs wasm binaries are, when running from a bundle. */
-  wasmDir?: string;
-}
-
-class UsageError extends Error {}
 
 /** Reads and validates an experiment; `checkData` also checks the dataset's files (validate, run). */
 function readExperiment(file: string, overrides: string[], io: Io, checkData = true) {
@@ -54,7 +47,7 @@ function readExperiment(file: string, overrides: string[], io: Io, checkData = t
   return result.ok ? result.experiment : undefined;
 }
 
-function printProblems(problems: Problem[], io: Io): void {
+export function printProblems(problems: Problem[], io: Io): void {
   for (const p of problems) io.err(formatProblem(p));
 }
 
@@ -265,6 +258,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'validate': return commandValidate(rest, io);
       case 'list': return commandList(rest, io);
       case 'show': return commandShow(rest, io);
+      case 'sweep': return await commandSweep(rest, io);
       case undefined: case 'help': case '--help': case '-h':
         io.out(USAGE);
         return command === undefined ? EXIT.invalidInput : EXIT.ok;

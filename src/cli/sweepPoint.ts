@@ -10,7 +10,9 @@ import { readSweepStatus, SweepStatus, trainedModelFor } from './sweepStatus';
 
 export interface LoadedSweep {
   plan: SweepPlan;
+  /** The sweep folder, <runsDir>/.sweeps/<name>. */
   dir: string;
+  runsDir: string;
   experimentPath: string;
   set: string[];
 }
@@ -28,7 +30,7 @@ export function loadSweep(file: string, set: readonly string[], runsDir: string,
   const expansion = expandSweep(text, file, set, { yes });
   if (!expansion.ok) return { ok: false, problems: expansion.problems };
   if (!expansion.plan) return { ok: false, problems: expansion.problems, message: `${file}: has no sweep: section (add sweep: { parameters: { corruption.level: [0.1, 0.2] } }, or use aelab run)` };
-  return { ok: true, sweep: { plan: expansion.plan, dir: sweepDir(runsDir, expansion.plan.name), experimentPath: file, set: [...set] } };
+  return { ok: true, sweep: { plan: expansion.plan, dir: sweepDir(runsDir, expansion.plan.name), runsDir, experimentPath: file, set: [...set] } };
 }
 
 /** Writes the manifest (if it changed) and reads every point's state. */
