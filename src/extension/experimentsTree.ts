@@ -7,7 +7,7 @@ import { EXPERIMENT_FILE_GLOB } from '../core/config';
 import { Disposable, disposeAll } from './lifecycle';
 import {
   ExperimentNodeModel, experimentNode, listExperimentChildren, listRunNodes, readExperimentFile, RunDisplayState, RunNodeModel, runChildren,
-  sortExperiments, sweepChildren, SweepNodeModel, SweepPointNodeModel, TreeNodeModel,
+  sortExperiments, sweepChildren, SweepNodeModel, TreeNodeModel,
 } from './model/treeModel';
 import type { SweepPointDisplay } from './model/sweepModel';
 import type { RunManager } from './runManager';

@@ -43,7 +43,7 @@ export async function sweepOnSlurm(io: Io, sweep: LoadedSweep, status: SweepStat
   process.on('SIGTERM', onSigint);
   try {
     return await runSweepOnSlurm({
-      sweepDir: sweep.dir, name: sweep.plan.name, experimentFile: sweep.experimentPath, set: sweep.set, runsDir: path.dirname(path.dirname(sweep.dir)),
+      sweepDir: sweep.dir, name: sweep.plan.name, experimentFile: sweep.experimentPath, set: sweep.set, runsDir: sweep.runsDir,
       indices: todo, total, options: slurmOptionsFrom(values, values.parallel === undefined ? undefined : Number(values.parallel)),
       wait: values.wait ?? false, cliPath, runStates: () => runStates(sweep.dir), signal: controller.signal, io,
     });
