@@ -145,7 +145,7 @@ async function commandSweepStatus(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   // A sweep sent to Slurm: the scheduler's view (pending, out of time, failed on the node) on top.
-  const slurm = await slurmStatus(sweep.dir, status.points.map((p) => p.index));
+  const slurm = await slurmStatus(io, sweep.dir, status.points.map((p) => p.index));
   const stateOf = (p: PointStatus) => slurm?.get(p.index)?.state ?? p.state;
   const counts = new Map<string, number>();
   for (const p of status.points) counts.set(stateOf(p), (counts.get(stateOf(p)) ?? 0) + 1);

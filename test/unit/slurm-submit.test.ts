@@ -56,6 +56,7 @@ describe('slurm: submitting to the real cluster', function () {
     await assert.rejects(submitSweep(request(sweepDir, [0], { options: { cpusPerTask: 1, partition: 'no-such-partition', extraArgs: [] } })),
       (err: Error) => /^sbatch .*: sbatch: error: .*invalid partition/i.test(err.message));
     assert.equal(readSlurmRecord(sweepDir), undefined);
+    assert.deepEqual(fs.readdirSync(sweepDir).filter((f) => f.includes('sbatch')), [], 'no script of a submission Slurm refused');
   });
 
   it('cancel: scancel stops running and pending tasks and the points files say so', async () => {

@@ -74,6 +74,21 @@ describe('slurm: a sweep on the real cluster', function () {
     assert.match(again.out, /4 already done, 0 to submit/);
   });
 
+  it('a submission Slurm rejects: a clear error naming sbatch, and the sweep folder unchanged', async () => {
+    const sweepDir = path.join(dir, 'runs', '.sweeps', 'slurm-grid');
+    const script = fs.readFileSync(path.join(sweepDir, 'job.sbatch'), 'utf8');
+    const record = fs.readFileSync(path.join(sweepDir, 'slurm.json'), 'utf8');
+    const res = await aelab(dir, 'sweep', 'grid.aelab.yaml', '--on', 'slurm', '--runs-dir', 'runs', '--set', 'training.epochs=2', '--partition', 'no-such-partition');
+    assert.equal(res.code, 2);
+    assert.match(res.err, /^aelab sweep --on slurm: sbatch --parsable .*--partition=no-such-partition.*: sbatch: error: invalid partition/m);
+    assert.match(res.err, /nothing was submitted/);
+    assert.equal(fs.readFileSync(path.join(sweepDir, 'job.sbatch'), 'utf8'), script);
+    assert.equal(fs.readFileSync(path.join(sweepDir, 'slurm.json'), 'utf8'), record);
+    const local = await aelab(dir, 'sweep', 'grid.aelab.yaml', '--runs-dir', 'runs', '--partition', 'x');
+    assert.equal(local.code, 1);
+    assert.match(local.err, /--partition applies only with --on slurm/);
+  });
+
   it('cancelled midway: the running point ends cancelled, the pending ones say so, every folder final', async () => {
     const res = await aelab(dir, 'sweep', 'long.aelab.yaml', '--on', 'slurm', '--parallel', '1', '--runs-dir', 'runs');
     assert.equal(res.code, 0, res.err);

@@ -58,10 +58,21 @@ export async function submitSweep(request: SubmitRequest): Promise<SlurmSubmissi
   const input: BatchScriptInput = { ...request, logDir: path.join(request.sweepDir, SLURM_FILES.logs) };
   fs.mkdirSync(input.logDir, { recursive: true });
   const scriptPath = path.join(request.sweepDir, SLURM_FILES.script);
-  writeFileAtomic(scriptPath, batchScript(input));
+  // Submitted from a side file that becomes job.sbatch only once Slurm accepted it (sbatch keeps
+  // its own copy), so a rejected submission leaves the script of the last accepted one in place.
+  const candidate = `${scriptPath}.submitting`;
+  writeFileAtomic(candidate, batchScript(input));
   // --array is also in the script; passing the options explicitly makes the command say what it does.
-  const args = ['--parsable', ...sbatchOptions(input), scriptPath];
-  const out = await runSlurmCommand('sbatch', args, { timeoutMs: 60_000 });
+  const options = sbatchOptions(input);
+  let out: string;
+  try {
+    out = await runSlurmCommand('sbatch', ['--parsable', ...options, candidate], { timeoutMs: 60_000 });
+  } catch (err) {
+    fs.rmSync(candidate, { force: true });
+    throw err;
+  }
+  fs.renameSync(candidate, scriptPath);
+  const args = ['--parsable', ...options, scriptPath];
   const jobId = out.trim().split(';')[0];
   if (!/^\d+$/.test(jobId)) throw new SlurmCommandError(`sbatch ${args.join(' ')}`, `unexpected answer "${out.trim()}" (expected a job id)`);
   const submission: SlurmSubmission = {

@@ -4,10 +4,11 @@ import * as path from 'node:path';
 import { InputError } from '../../core/errors';
 import type { PointRunState, SweepPointView } from '../../core/slurmQueue';
 import { needsRun } from '../../core/sweep/sweepFormat';
-import type { Io } from '../cliTypes';
+import { EXIT, Io } from '../cliTypes';
 import type { LoadedSweep } from '../sweepPoint';
 import { isUpToDate, readSweepStatus, SweepStatus } from '../sweepStatus';
 import { cancelSlurmSweep, runSweepOnSlurm, slurmOptionsFrom, SlurmOptionValues, slurmPointViews } from './slurmCli';
+import { SlurmCommandError } from './command';
 import { readSlurmRecord } from './slurmSweep';
 
 /** The run-folder side of every point, as the Slurm merge takes it. */
@@ -47,20 +48,46 @@ export async function sweepOnSlurm(io: Io, sweep: LoadedSweep, status: SweepStat
       indices: todo, total, options: slurmOptionsFrom(values, values.parallel === undefined ? undefined : Number(values.parallel)),
       wait: values.wait ?? false, cliPath, runStates: () => runStates(sweep.dir), signal: controller.signal, io,
     });
+  } catch (err) {
+    // Refused before sbatch (bad options, still queued) or by Slurm: nothing new is queued.
+    if (err instanceof InputError) {
+      io.err(`aelab sweep --on slurm: ${err.message}`);
+      return EXIT.invalidInput;
+    }
+    if (err instanceof SlurmCommandError) {
+      io.err(`aelab sweep --on slurm: ${err.message}\nnothing was submitted (${path.join(sweep.dir, 'slurm.json')} lists what was before)`);
+      return EXIT.runFailed;
+    }
+    throw err;
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
   }
 }
 
-/** Slurm's view of each point for `sweep status`, or undefined when the sweep never went to Slurm. */
-export async function slurmStatus(dir: string, indices: readonly number[]): Promise<Map<number, SweepPointView> | undefined> {
+/** Slurm's view of each point for `sweep status`, or undefined when the sweep never went to Slurm (or Slurm does not answer: said on stderr). */
+export async function slurmStatus(io: Io, dir: string, indices: readonly number[]): Promise<Map<number, SweepPointView> | undefined> {
   if (!readSlurmRecord(dir)) return undefined;
-  const views = await slurmPointViews(dir, indices, runStates(dir));
-  return new Map(views.map((v) => [v.index, v]));
+  try {
+    const views = await slurmPointViews(dir, indices, runStates(dir));
+    return new Map(views.map((v) => [v.index, v]));
+  } catch (err) {
+    if (!(err instanceof SlurmCommandError)) throw err;
+    io.err(`${err.message}\n(showing the run folders only)`);
+    return undefined;
+  }
 }
 
 export async function sweepCancelOnSlurm(io: Io, sweep: LoadedSweep): Promise<number> {
-  if (!readSlurmRecord(sweep.dir)) throw new InputError(`sweep ${sweep.plan.name} was never submitted to Slurm (no ${path.join(sweep.dir, 'slurm.json')})`);
-  return cancelSlurmSweep(sweep.dir, io);
+  if (!readSlurmRecord(sweep.dir)) {
+    io.err(`sweep ${sweep.plan.name} was never submitted to Slurm (no ${path.join(sweep.dir, 'slurm.json')}); a local sweep stops with Ctrl-C`);
+    return EXIT.invalidInput;
+  }
+  try {
+    return await cancelSlurmSweep(sweep.dir, io);
+  } catch (err) {
+    if (!(err instanceof SlurmCommandError)) throw err;
+    io.err(`aelab sweep cancel: ${err.message}`);
+    return EXIT.runFailed;
+  }
 }
