@@ -14,6 +14,7 @@ import { RunProgress } from './progress';
 import { findExperimentFiles } from './findExperiments';
 import { EXIT, Io, UsageError } from './cliTypes';
 import { commandSweep, SWEEP_USAGE } from './sweepCommands';
+import { expandSweep } from '../core/sweep/expand';
 import { describePoint, loadSweep, modelForPoint, PointRecorder, startSweepFolder } from './sweepPoint';
 
 export { EXIT };
@@ -166,9 +167,24 @@ function commandValidate(args: string[], io: Io): number {
   let bad = 0;
   for (const arg of args) {
     const file = path.resolve(io.cwd, arg);
-    const experiment = readExperiment(file, [], io);
-    if (experiment) io.out(`${arg}: ok (${experiment.name}: ${experiment.model.architecture}, ${experiment.training.loss} loss, ${experiment.training.epochs} epoch(s))`);
-    else bad += 1;
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      io.err(`${file}: cannot read: ${(err as Error).message}`);
+      bad += 1;
+      continue;
+    }
+    // A sweep is checked point by point, as `aelab sweep` would before running anything.
+    const result = expandSweep(text, file, [], { yes: true });
+    printProblems(result.problems, io);
+    const experiment = result.base;
+    if (!result.ok || !experiment) {
+      bad += 1;
+      continue;
+    }
+    const sweep = result.plan ? `; sweep of ${result.plan.points.length} point(s) over ${result.plan.parameters.join(', ')}${result.plan.seeds.length > 1 ? ` x ${result.plan.seeds.length} seeds` : ''}, ${new Set(result.plan.points.map((p) => p.trainingKey)).size} training(s)` : '';
+    io.out(`${arg}: ok (${experiment.name}: ${experiment.model.architecture}, ${experiment.training.loss} loss, ${experiment.training.epochs} epoch(s)${sweep})`);
   }
   return bad > 0 ? EXIT.invalidInput : EXIT.ok;
 }
