@@ -135,8 +135,9 @@ export async function waitForSweep(sweepDir: string, options: WaitOptions = {}):
     options.onTasks?.(tasks);
     if (!tasks.some(isTaskActive) || options.signal?.aborted) return tasks;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.pollMs ?? 2000);
-      options.signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+      const onAbort = () => { clearTimeout(timer); resolve(); };
+      const timer = setTimeout(() => { options.signal?.removeEventListener('abort', onAbort); resolve(); }, options.pollMs ?? 2000);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 }
