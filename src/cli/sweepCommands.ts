@@ -13,6 +13,7 @@ import { fmt, table } from './format';
 import { runPointsLocally, workerRunner } from './sweepLocal';
 import { LoadedSweep, loadSweep, startSweepFolder } from './sweepPoint';
 import { SweepProgress } from './sweepProgress';
+import { POINT_STATE_ORDER } from '../core/slurmQueue';
 import { SLURM_SWEEP_OPTIONS, SLURM_USAGE } from './slurm/slurmCli';
 import { slurmStatus, sweepCancelOnSlurm, sweepOnSlurm } from './slurm/slurmSweepCommand';
 import { PointStatus, isUpToDate, readSweepStatus, SweepStatus, trainedModelFor } from './sweepStatus';
@@ -147,9 +148,9 @@ async function commandSweepStatus(args: string[], io: Io): Promise<number> {
   // A sweep sent to Slurm: the scheduler's view (pending, out of time, failed on the node) on top.
   const slurm = await slurmStatus(io, sweep.dir, status.points.map((p) => p.index));
   const stateOf = (p: PointStatus) => slurm?.get(p.index)?.state ?? p.state;
-  const counts = new Map<string, number>();
+  const counts = new Map<string, number>(POINT_STATE_ORDER.map((state) => [state, 0]));
   for (const p of status.points) counts.set(stateOf(p), (counts.get(stateOf(p)) ?? 0) + 1);
-  io.out(`sweep ${status.manifest.name}: ${status.points.length} point(s): ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}`);
+  io.out(`sweep ${status.manifest.name}: ${status.points.length} point(s): ${[...counts].filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ')}`);
   const rows = [['point', ...status.manifest.parameters, 'seed', 'state', 'AUROC', 'F1', 'run', '']];
   for (const p of status.points) {
     const s = p.summary;

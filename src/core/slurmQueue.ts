@@ -42,6 +42,9 @@ export function parseSqueue(text: string): SlurmTask[] {
  */
 export type SweepPointState = 'queued' | 'pending' | 'running' | 'completed' | 'failed' | 'cancelled' | 'timeout' | 'node-failed' | 'interrupted';
 
+/** The order states are counted in (a sweep's own states first, then what only Slurm says). */
+export const POINT_STATE_ORDER: readonly SweepPointState[] = ['queued', 'pending', 'running', 'completed', 'failed', 'cancelled', 'timeout', 'node-failed', 'interrupted'];
+
 export interface SweepPointView {
   index: number;
   state: SweepPointState;

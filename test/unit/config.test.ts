@@ -361,7 +361,7 @@ describe('experiment files: setManualThreshold', () => {
 describe('experiment schema', () => {
   it('describeKeys lists keys with descriptions, types, enums and defaults', () => {
     const top = describeKeys('');
-    assert.deepEqual(top.map((k) => k.name), ['name', 'description', 'seed', 'data', 'corruption', 'model', 'training', 'evaluation']);
+    assert.deepEqual(top.map((k) => k.name), ['name', 'description', 'seed', 'data', 'corruption', 'model', 'training', 'evaluation', 'sweep']);
     assert.equal(top.find((k) => k.name === 'name')?.required, true);
     const corruption = describeKeys('corruption');
     const type = corruption.find((k) => k.name === 'type');
