@@ -1,4 +1,8 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { recordSlurmEndings } from '../../src/cli/slurm/slurmCli';
 import { arraySpec, batchScript, checkSubmitOptions, shellQuote } from '../../src/cli/slurm/batchScript';
 import { parseSqueue, pointState } from '../../src/core/slurmQueue';
 
@@ -21,6 +25,11 @@ describe('slurm: batch script and array spec', () => {
     for (const opt of ['--job-name=noise-study', '--array=0-1,3%2', '--cpus-per-task=1', '--time=0:30:00', '--partition=debug', '--output=/shared/runs/.sweeps/x/logs/%A_%a.out', '--mem=1G']) {
       assert.ok(lines.includes(`#SBATCH ${opt}`), `missing #SBATCH ${opt}`);
     }
+    const twoCores = batchScript({
+      jobName: 'x', indices: [0], nodePath: 'node', cliPath: 'cli.js', experimentFile: 'x.aelab.yaml', set: [], runsDir: 'r', logDir: 'l', backend: 'wasm',
+      options: { cpusPerTask: 2, extraArgs: [] },
+    });
+    assert.match(twoCores, /--threads auto --backend wasm$/m);
     assert.ok(lines.includes(`exec /usr/bin/node /opt/aelab/dist/cli.js run '/data/it'\\''s.aelab.yaml' --sweep-index "$SLURM_ARRAY_TASK_ID" --runs-dir /shared/runs --threads 1 --set training.epochs=1`), text);
   });
 
@@ -67,5 +76,26 @@ describe('slurm: squeue and point states', () => {
     assert.equal(pointState(3, undefined, undefined).state, 'queued');
     assert.equal(pointState(3, { state: 'running', stale: true }, undefined).state, 'interrupted');
     assert.equal(pointState(3, { state: 'running', epoch: 2, epochs: 5 }, undefined).detail, 'epoch 2/5');
+  });
+});
+
+describe('slurm: points files for tasks Slurm ended', () => {
+  it('records timeout / node failure / scancel where the run could not, and leaves final points alone', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-slurm-endings-'));
+    fs.mkdirSync(path.join(dir, 'points'));
+    const write = (i: number, v: unknown) => fs.writeFileSync(path.join(dir, 'points', `${i}.json`), JSON.stringify(v));
+    write(0, { index: 0, runDir: '/r/0', state: 'running', updatedAt: 'x' }); // SIGKILLed after the time limit
+    write(1, { index: 1, runDir: '/r/1', state: 'cancelled', updatedAt: 'x' }); // its run said so itself
+    write(4, { index: 4, runDir: '/r/4', state: 'completed', updatedAt: 'x' });
+    const task = (index: number, state: string) => ({ jobId: '7', index, state, reason: 'None', node: 'vm' });
+    const n = recordSlurmEndings(dir, [task(0, 'TIMEOUT'), task(1, 'TIMEOUT'), task(2, 'NODE_FAIL'), task(3, 'CANCELLED'), task(4, 'COMPLETED'), task(5, 'RUNNING')], new Date('2026-01-01T00:00:00Z'));
+    assert.equal(n, 3);
+    const read = (i: number) => JSON.parse(fs.readFileSync(path.join(dir, 'points', `${i}.json`), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual(read(0), { index: 0, runDir: '/r/0', state: 'failed', updatedAt: '2026-01-01T00:00:00.000Z', error: "Slurm job 7_0 ended: Slurm's time limit on vm" });
+    assert.equal(read(1).state, 'cancelled');
+    assert.deepEqual([read(2).state, read(2).error], ['failed', 'Slurm job 7_2 ended: NODE_FAIL on vm']);
+    assert.equal(read(3).state, 'cancelled');
+    assert.equal(read(4).state, 'completed');
+    assert.equal(fs.existsSync(path.join(dir, 'points', '5.json')), false);
   });
 });

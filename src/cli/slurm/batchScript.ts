@@ -22,6 +22,9 @@ export interface BatchScriptInput {
   experimentFile: string;
   /** The sweep's `--set` overrides, passed on to every task. */
   set: readonly string[];
+  /** `aelab run --backend` / `--threads` of every task, when given. */
+  backend?: string;
+  threads?: string;
   runsDir: string;
   /** Where each task's stdout/stderr goes (`%A_%a.out` inside). */
   logDir: string;
@@ -77,8 +80,8 @@ export function sbatchOptions(input: BatchScriptInput): string[] {
 
 export function batchScript(input: BatchScriptInput): string {
   // One thread per task unless the task has two cores to train on.
-  const threads = input.options.cpusPerTask >= 2 ? 'auto' : '1';
-  const run = [input.nodePath, input.cliPath, 'run', input.experimentFile, '--sweep-index', '"$SLURM_ARRAY_TASK_ID"', '--runs-dir', input.runsDir, '--threads', threads, ...input.set.flatMap((o) => ['--set', o])]
+  const threads = input.threads ?? (input.options.cpusPerTask >= 2 ? 'auto' : '1');
+  const run = [input.nodePath, input.cliPath, 'run', input.experimentFile, '--sweep-index', '"$SLURM_ARRAY_TASK_ID"', '--runs-dir', input.runsDir, '--threads', threads, ...(input.backend ? ['--backend', input.backend] : []), ...input.set.flatMap((o) => ['--set', o])]
     .map((w) => (w.startsWith('"$') ? w : shellQuote(w)));
   return [
     '#!/bin/bash',

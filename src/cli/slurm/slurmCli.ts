@@ -38,6 +38,8 @@ export interface SlurmSweepRun {
   name: string;
   experimentFile: string;
   set: readonly string[];
+  backend?: string;
+  threads?: string;
   runsDir: string;
   /** Points to submit (the others are completed). */
   indices: number[];
@@ -87,7 +89,7 @@ export function recordSlurmEndings(sweepDir: string, tasks: readonly SlurmTask[]
 export async function runSweepOnSlurm(run: SlurmSweepRun): Promise<number> {
   const submission = await submitSweep({
     sweepDir: run.sweepDir, jobName: run.name, indices: run.indices, options: run.options, nodePath: process.execPath,
-    cliPath: run.cliPath, experimentFile: run.experimentFile, set: run.set, runsDir: run.runsDir,
+    cliPath: run.cliPath, experimentFile: run.experimentFile, set: run.set, backend: run.backend, threads: run.threads, runsDir: run.runsDir,
   });
   run.io.out(`submitted Slurm job ${submission.jobId}: array ${submission.array} (${run.indices.length} of ${run.total} points)`);
   run.io.out(`batch script: ${path.join(run.sweepDir, SLURM_FILES.script)}; task logs: ${path.join(run.sweepDir, SLURM_FILES.logs)}/`);

@@ -25,6 +25,8 @@ function runStates(dir: string): Map<number, PointRunState> {
 export interface SlurmSweepOptions extends SlurmOptionValues {
   parallel?: string;
   wait?: boolean;
+  backend?: string;
+  threads?: string;
 }
 
 /** Submits the points still to run (resume: completed points are kept) as one job array. */
@@ -44,7 +46,7 @@ export async function sweepOnSlurm(io: Io, sweep: LoadedSweep, status: SweepStat
   process.on('SIGTERM', onSigint);
   try {
     return await runSweepOnSlurm({
-      sweepDir: sweep.dir, name: sweep.plan.name, experimentFile: sweep.experimentPath, set: sweep.set, runsDir: sweep.runsDir,
+      sweepDir: sweep.dir, name: sweep.plan.name, experimentFile: sweep.experimentPath, set: sweep.set, backend: values.backend, threads: values.threads, runsDir: sweep.runsDir,
       indices: todo, total, options: slurmOptionsFrom(values, values.parallel === undefined ? undefined : Number(values.parallel)),
       wait: values.wait ?? false, cliPath, runStates: () => runStates(sweep.dir), signal: controller.signal, io,
     });
