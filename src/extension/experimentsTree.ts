@@ -9,7 +9,7 @@ import {
   ExperimentNodeModel, experimentNode, listExperimentChildren, listRunNodes, readExperimentFile, RunDisplayState, RunNodeModel, runChildren,
   sortExperiments, sweepChildren, SweepNodeModel, TreeNodeModel,
 } from './model/treeModel';
-import type { SweepPointDisplay } from './model/sweepModel';
+import { isSweepActive, SweepPointDisplay } from './model/sweepModel';
 import type { RunManager } from './runManager';
 import { allRunsDirs, folderFor, runsDirFor } from './settings';
 
@@ -220,7 +220,7 @@ export class ExperimentsTreeProvider extends Disposable implements vscode.TreeDa
         item.description = element.description;
         item.tooltip = element.tooltip;
         item.iconPath = new vscode.ThemeIcon('run-all');
-        item.contextValue = 'aelab.sweep';
+        item.contextValue = isSweepActive(element.sweep) ? 'aelab.sweep.active' : 'aelab.sweep';
         return item;
       }
       case 'sweepPoint': {

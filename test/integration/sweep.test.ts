@@ -9,6 +9,7 @@ import type { SweepNodeModel } from '../../src/extension/model/treeModel';
 import { api, experimentNamed, extension, runsRoot, uriOf, waitFor, workspaceRoot } from './helpers';
 
 const FILE = 'host-sweep.aelab.yaml';
+const LONG = 'host-sweep-long.aelab.yaml';
 
 describe('Run Sweep', function () {
   this.timeout(180_000);
@@ -24,9 +25,21 @@ sweep:
   parameters:
     corruption.level: [0.2, 0.8]
 `);
+    fs.writeFileSync(path.join(workspaceRoot(), LONG), `name: host-sweep-long
+seed: 1
+data: { trainLimit: 300, testLimit: 100 }
+model: { architecture: fcn-simple }
+training: { epochs: 500, batchSize: 50 }
+sweep:
+  parameters:
+    corruption.level: [0.2, 0.5, 0.8]
+`);
   });
 
   after(() => {
+    fs.rmSync(path.join(workspaceRoot(), LONG), { force: true });
+    fs.rmSync(path.join(runsRoot(), 'host-sweep-long'), { recursive: true, force: true });
+    fs.rmSync(path.join(runsRoot(), '.sweeps', 'host-sweep-long'), { recursive: true, force: true });
     fs.rmSync(path.join(workspaceRoot(), FILE), { force: true });
     fs.rmSync(path.join(runsRoot(), 'host-sweep'), { recursive: true, force: true });
     fs.rmSync(path.join(runsRoot(), '.sweeps', 'host-sweep'), { recursive: true, force: true });
@@ -47,5 +60,24 @@ sweep:
     assert.deepEqual(points.map((p) => (p.kind === 'run' ? [p.label, p.state] : [])), [
       ['#0 corruption.level=0.2 seed=1', 'completed'], ['#1 corruption.level=0.8 seed=1', 'completed'],
     ]);
+  });
+
+  it('Cancel Sweep stops the whole sweep: the running point ends cancelled, the rest stay queued', async () => {
+    const running = vscode.commands.executeCommand<SweepOutcome | undefined>('aelab.runSweep', uriOf(LONG));
+    const sweepDir = path.join(runsRoot(), '.sweeps', 'host-sweep-long');
+    const runDir = await waitFor('point 0 training', () => {
+      const point = JSON.parse(fs.readFileSync(path.join(sweepDir, 'points', '0.json'), 'utf8')) as { runDir?: string };
+      const status = point.runDir ? JSON.parse(fs.readFileSync(path.join(point.runDir, 'status.json'), 'utf8')) as { epoch?: number } : undefined;
+      return (status?.epoch ?? 0) >= 1 && point.runDir;
+    }, 60_000, 200);
+    assert.equal(await vscode.commands.executeCommand<boolean>('aelab.cancelSweep', uriOf(LONG)), true);
+    const outcome = await running;
+    assert.ok(outcome);
+    assert.equal(outcome.cancelled, true);
+    assert.equal(outcome.exitCode, 130);
+    assert.deepEqual(outcome.sweep?.points.map((p) => p.state), ['cancelled', 'queued', 'queued']);
+    const status = JSON.parse(fs.readFileSync(path.join(runDir, 'status.json'), 'utf8')) as { state: string; pid?: number };
+    assert.equal(status.state, 'cancelled');
+    assert.equal(await vscode.commands.executeCommand<boolean>('aelab.cancelSweep', uriOf(LONG)), false, 'nothing left to cancel');
   });
 });

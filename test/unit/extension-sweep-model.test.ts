@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { sweepCommandArgs } from '../../src/extension/model/sweepArgs';
-import { readSweepFolder, sweepDescription, sweepProgress } from '../../src/extension/model/sweepModel';
+import { isSweepActive, readSweepFolder, sweepDescription, sweepProgress } from '../../src/extension/model/sweepModel';
 import { listExperimentChildren, sweepChildren } from '../../src/extension/model/treeModel';
 
 function writeJson(file: string, value: unknown): void {
@@ -49,6 +49,8 @@ describe('extension: sweep model', () => {
     // Point 4 of 4 is being worked on (two final + the running one) with its epoch.
     assert.deepEqual(sweepProgress(sweep), { message: 'point 3 of 4 · #1 epoch 2/3 · 1 failed', finished: 0.5 });
     assert.equal(readSweepFolder(path.join(sweepDir, 'nope')), undefined);
+    assert.equal(isSweepActive(sweep), true);
+    assert.equal(isSweepActive({ ...sweep, counts: { ...sweep.counts, running: 0 } }), false, 'queued points of a stopped sweep are not activity');
   });
 
   it('shows a submitted point without a run as pending on Slurm', () => {

@@ -5,6 +5,7 @@ import type { ExperimentDiagnostics } from '../diagnostics';
 import type { ExperimentsTreeProvider } from '../experimentsTree';
 import type { Panels } from '../panels/panels';
 import type { RunManager } from '../runManager';
+import type { SweepSessions } from '../sweepSessions';
 
 export interface CommandContext {
   readonly manager: RunManager;
@@ -17,6 +18,8 @@ export interface CommandContext {
   readonly examplesDir: string;
   /** dist/cli.js of the installed extension: Run Sweep runs `aelab sweep` with it. */
   readonly cliPath: string;
+  /** The sweeps Run Sweep is running in this window. */
+  readonly sweeps: SweepSessions;
 }
 
 export const COMMANDS = {
@@ -31,4 +34,5 @@ export const COMMANDS = {
   showLog: 'aelab.showLog',
   refresh: 'aelab.refreshExperiments',
   runSweep: 'aelab.runSweep',
+  cancelSweep: 'aelab.cancelSweep',
 } as const;

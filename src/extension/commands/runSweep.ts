@@ -22,8 +22,6 @@ export interface SweepOutcome {
   sweep?: SweepModel;
 }
 
-const running = new Set<string>();
-
 function sweepArg(arg: unknown): string | undefined {
   if (typeof arg === 'object' && arg !== null && (arg as { kind?: unknown }).kind === 'sweep') return (arg as { experimentPath?: string }).experimentPath;
   return undefined;
@@ -61,7 +59,7 @@ function registerCommand(ctx: CommandContext): vscode.Disposable {
       void vscode.window.showErrorMessage(`Cannot run the sweep of ${path.basename(uri.fsPath)}: ${!name ? 'the experiment is invalid (see Problems)' : 'no folder to write runs to'}.`);
       return undefined;
     }
-    if (running.has(uri.fsPath)) {
+    if (ctx.sweeps.running.includes(uri.fsPath)) {
       void vscode.window.showInformationMessage(`The sweep of ${name} is already running in this window.`);
       return undefined;
     }
@@ -69,14 +67,27 @@ function registerCommand(ctx: CommandContext): vscode.Disposable {
     const args = sweepCommandArgs(uri.fsPath, runsDir, slurm);
     const sweepDir = sweepDirOf(runsDir, name);
     ctx.output.appendLine(`[sweep ${name}] aelab ${args.join(' ')}`);
-    running.add(uri.fsPath);
     const cli = new WorkerProcess(ctx.cliPath, {}, args);
+    let cancelled = false;
+    let onCancel = () => undefined as void;
+    ctx.sweeps.start(uri.fsPath, () => {
+      if (cancelled) return;
+      cancelled = true;
+      onCancel();
+      if (slurm.enabled) {
+        const scancel = new WorkerProcess(ctx.cliPath, {}, cancelCommandArgs(uri.fsPath, runsDir));
+        scancel.onOutput(({ text }) => ctx.output.append(text));
+        void scancel.exited.then(() => scancel.dispose());
+      } else {
+        cli.kill('SIGINT');
+      }
+      setTimeout(() => cli.kill('SIGKILL'), CANCEL_GRACE_MS).unref();
+    });
     let stderr = '';
     cli.onOutput(({ stream, text }) => {
       ctx.output.append(text);
       if (stream === 'stderr') stderr = (stderr + text).slice(-4000);
     });
-    let cancelled = false;
     try {
       await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Sweep ${name}${slurm.enabled ? ' on Slurm' : ''}`, cancellable: true },
@@ -92,18 +103,8 @@ function registerCommand(ctx: CommandContext): vscode.Disposable {
             ctx.tree.refresh();
           };
           const timer = setInterval(report, POLL_MS);
-          token.onCancellationRequested(() => {
-            cancelled = true;
-            progress.report({ message: 'cancelling…' });
-            if (slurm.enabled) {
-              const cancel = new WorkerProcess(ctx.cliPath, {}, cancelCommandArgs(uri.fsPath, runsDir));
-              cancel.onOutput(({ text }) => ctx.output.append(text));
-              void cancel.exited.then(() => cancel.dispose());
-            } else {
-              cli.kill('SIGINT');
-            }
-            setTimeout(() => cli.kill('SIGKILL'), CANCEL_GRACE_MS).unref();
-          });
+          onCancel = () => progress.report({ message: 'cancelling…' });
+          token.onCancellationRequested(() => ctx.sweeps.cancel(uri.fsPath));
           report();
           await cli.exited;
           clearInterval(timer);
@@ -121,7 +122,7 @@ function registerCommand(ctx: CommandContext): vscode.Disposable {
       }
       return { exitCode: exit.code, cancelled, sweep };
     } finally {
-      running.delete(uri.fsPath);
+      ctx.sweeps.end(uri.fsPath);
       cli.dispose();
     }
   });

@@ -90,9 +90,9 @@ export function sweepDirOf(runsDir: string, experimentName: string): string {
   return path.join(runsDir, SWEEPS_DIR, experimentName);
 }
 
-/** Every point still to finish: queued, pending or running. */
+/** Some point is running or waiting in Slurm's queue (queued points of a stopped sweep do not count). */
 export function isSweepActive(sweep: SweepModel): boolean {
-  return sweep.counts.queued + sweep.counts.pending + sweep.counts.running > 0;
+  return sweep.counts.pending + sweep.counts.running > 0;
 }
 
 export function sweepDescription(sweep: SweepModel): string {
