@@ -1,6 +1,7 @@
 // Run Sweep in the real extension host: the CLI's sweep engine in a child process, one progress
 // notification, the sweep grouped in the tree with its points' states.
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -79,5 +80,31 @@ sweep:
     const status = JSON.parse(fs.readFileSync(path.join(runDir, 'status.json'), 'utf8')) as { state: string; pid?: number };
     assert.equal(status.state, 'cancelled');
     assert.equal(await vscode.commands.executeCommand<boolean>('aelab.cancelSweep', uriOf(LONG)), false, 'nothing left to cancel');
+  });
+
+  it('with aelab.slurm.enabled, submits the sweep to Slurm as one job array and follows it to the end', async function () {
+    try {
+      execFileSync('sinfo', ['-h', '-o', '%T'], { timeout: 20_000, stdio: 'ignore' });
+    } catch (err) {
+      if (process.env.CI === 'true') throw new Error(`Slurm is not running (scripts/slurm-cluster.sh start): ${String(err)}`);
+      console.log('      (skipped: no Slurm cluster here; scripts/slurm-cluster.sh start)');
+      this.skip();
+    }
+    fs.rmSync(path.join(runsRoot(), '.sweeps', 'host-sweep'), { recursive: true, force: true });
+    const config = vscode.workspace.getConfiguration('aelab.slurm');
+    await config.update('enabled', true, vscode.ConfigurationTarget.Workspace);
+    await config.update('parallel', 2, vscode.ConfigurationTarget.Workspace);
+    try {
+      const outcome = await vscode.commands.executeCommand<SweepOutcome | undefined>('aelab.runSweep', uriOf(FILE));
+      assert.ok(outcome);
+      assert.equal(outcome.exitCode, 0);
+      assert.equal(outcome.sweep?.counts.completed, 2);
+      assert.equal(outcome.sweep?.slurmJobs.length, 1);
+      const script = fs.readFileSync(path.join(runsRoot(), '.sweeps', 'host-sweep', 'job.sbatch'), 'utf8');
+      assert.match(script, /^#SBATCH --array=0-1%2$/m);
+    } finally {
+      await config.update('enabled', undefined, vscode.ConfigurationTarget.Workspace);
+      await config.update('parallel', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });
