@@ -81,7 +81,8 @@ export function pointState(index: number, run: PointRunState | undefined, task: 
       case 'NODE_FAIL': case 'BOOT_FAIL': return view('node-failed', `${task.state}${where}`);
       case 'OUT_OF_MEMORY': return view('node-failed', `out of memory${where}`);
       case 'FAILED':
-        if (run?.state === 'failed') return view('failed', run.error ?? '');
+        // The run's own error when it wrote one; otherwise the task died under it (killed, crashed node).
+        if (run?.state === 'failed' && run.error) return view('failed', run.error);
         return view('node-failed', `task failed${where} (see the sweep's logs/${task.jobId}_${task.index}.out)`);
       case 'COMPLETED':
         break; // the run folder says how it went (below)

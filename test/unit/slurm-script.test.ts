@@ -71,6 +71,8 @@ describe('slurm: squeue and point states', () => {
     const failed = { ...running, state: 'FAILED' };
     assert.equal(pointState(0, { state: 'failed', error: 'boom' }, failed).detail, 'boom');
     assert.equal(pointState(0, undefined, failed).state, 'node-failed');
+    // SIGKILLed: the run folder is a stale `running` (read as failed, no error): the task died under it.
+    assert.deepEqual(pointState(0, { state: 'failed' }, failed), { index: 0, state: 'node-failed', detail: 'task failed on vm (see the sweep\'s logs/12_0.out)' });
     assert.equal(pointState(0, { state: 'failed', error: 'x' }, { ...running, state: 'COMPLETED' }).state, 'failed');
     // Without Slurm: the run folder alone.
     assert.equal(pointState(3, undefined, undefined).state, 'queued');
