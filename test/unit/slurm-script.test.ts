@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { recordSlurmEndings } from '../../src/cli/slurm/slurmCli';
+import { runSlurmCommand, SlurmCommand } from '../../src/cli/slurm/command';
 import { arraySpec, batchScript, checkSubmitOptions, shellQuote } from '../../src/cli/slurm/batchScript';
 import { parseSqueue, pointState } from '../../src/core/slurmQueue';
 
@@ -99,5 +100,22 @@ describe('slurm: points files for tasks Slurm ended', () => {
     assert.equal(read(3).state, 'cancelled');
     assert.equal(read(4).state, 'completed');
     assert.equal(fs.existsSync(path.join(dir, 'points', '5.json')), false);
+  });
+});
+
+describe('slurm: commands as child processes', () => {
+  it('a missing command, a silent one and a failing one each give a located error', async () => {
+    await assert.rejects(runSlurmCommand('sbatch-not-installed-here', ['--parsable']), /sbatch-not-installed-here --parsable: sbatch-not-installed-here not found on PATH: is Slurm installed/);
+    await assert.rejects(runSlurmCommand(process.execPath, ['-e', 'setTimeout(() => {}, 10000)'], { timeoutMs: 300 }), /no answer within 0 s/);
+    await assert.rejects(runSlurmCommand(process.execPath, ['-e', 'console.error("squeue: error: Invalid job id specified"); process.exit(1)']), /: squeue: error: Invalid job id specified$/);
+    assert.equal(await runSlurmCommand(process.execPath, ['-e', 'console.log("42")']), '42\n');
+  });
+
+  it('disposing a running command kills it', async () => {
+    const command = new SlurmCommand(process.execPath, ['-e', 'setTimeout(() => {}, 10000)']);
+    const t0 = Date.now();
+    command.dispose();
+    await assert.rejects(command.result, /stopped \(the caller went away\)/);
+    assert.ok(Date.now() - t0 < 5000);
   });
 });

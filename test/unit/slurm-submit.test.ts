@@ -59,7 +59,26 @@ describe('slurm: submitting to the real cluster', function () {
     assert.deepEqual(fs.readdirSync(sweepDir).filter((f) => f.includes('sbatch')), [], 'no script of a submission Slurm refused');
   });
 
-  it('cancel: scancel stops running and pending tasks and the points files say so', async () => {
+  it('controller down: the error names sbatch and carries Slurm\'s "Unable to contact" message; nothing recorded', async () => {
+    // A copy of the cluster's config whose controller port nobody listens on.
+    const conf = fs.readFileSync('/etc/slurm/slurm.conf', 'utf8').replace(/^SlurmctldPort=.*$/m, '') + '\nSlurmctldPort=1\n';
+    const confPath = path.join(dir, 'down.conf');
+    fs.writeFileSync(confPath, conf);
+    const sweepDir = path.join(dir, 'down');
+    fs.mkdirSync(sweepDir);
+    const saved = process.env.SLURM_CONF;
+    process.env.SLURM_CONF = confPath;
+    try {
+      await assert.rejects(submitSweep(request(sweepDir, [0, 1])), (err: Error) => /^sbatch .*: sbatch: error: .*Unable to contact slurm controller/s.test(err.message));
+    } finally {
+      if (saved === undefined) delete process.env.SLURM_CONF;
+      else process.env.SLURM_CONF = saved;
+    }
+    assert.equal(readSlurmRecord(sweepDir), undefined);
+    assert.deepEqual(fs.readdirSync(sweepDir).filter((f) => f.includes('sbatch')), []);
+  });
+
+    it('cancel: scancel stops running and pending tasks and the points files say so', async () => {
     const sweepDir = path.join(dir, 'c');
     fs.mkdirSync(sweepDir);
     process.env.FAKE_SLEEP = '60';
