@@ -16,8 +16,8 @@ export const SLURM_SWEEP_OPTIONS = {
   'sbatch-arg': { type: 'string', multiple: true },
 } as const;
 
-export const SLURM_USAGE = `  --on slurm: one job array (sbatch --array=0-N%P, P = --parallel); --wait waits for it.
-    [--partition P] [--time-limit T] [--cpus-per-task N] [--sbatch-arg=--FLAG=VALUE]...`;
+export const SLURM_USAGE = `                   with --on slurm: [--partition P] [--time-limit T] [--cpus-per-task N]
+                   [--sbatch-arg=--FLAG=VALUE]...; one job array (sbatch --array=0-N%P, P = --parallel)`;
 
 export interface SlurmOptionValues {
   partition?: string;
