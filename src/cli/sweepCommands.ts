@@ -26,7 +26,7 @@ ${SLURM_USAGE}
   aelab sweep table FILE [--runs-dir DIR] [--format text|csv|md|json]`;
 
 /** Points run at once by default: measured on 2 cores (docs/PERFORMANCE.md). */
-export const DEFAULT_PARALLEL = 1;
+export const DEFAULT_PARALLEL = 2;
 
 const RUNS_DIR_DEFAULT = path.join('.aelab', 'runs');
 
