@@ -73,7 +73,10 @@ async function commandRun(args: string[], io: Io): Promise<number> {
   let point: { request: Pick<RunRequest, 'sweep' | 'modelFrom'>; recorder: PointRecorder } | undefined;
   if (sweepIndexArg === undefined) {
     experiment = readExperiment(file, values.set ?? [], io);
-    if (experiment) delete experiment.sweep;
+    if (experiment?.sweep) {
+      io.err('note: this file declares a sweep; aelab run runs the file\'s own experiment once (aelab sweep runs every point, --sweep-index I one of them)');
+      delete experiment.sweep;
+    }
   } else {
     const index = Number(sweepIndexArg);
     if (!/^\d+$/.test(sweepIndexArg)) throw new UsageError(`--sweep-index must be a point number (0, 1, ...), got "${sweepIndexArg}"`);
