@@ -100,7 +100,6 @@ function registerCommand(ctx: CommandContext): vscode.Disposable {
             const target = Math.floor(p.finished * 100);
             progress.report({ message: p.message, increment: target > reported ? target - reported : undefined });
             reported = Math.max(reported, target);
-            ctx.tree.refresh();
           };
           const timer = setInterval(report, POLL_MS);
           onCancel = () => progress.report({ message: 'cancelling…' });
