@@ -3,7 +3,8 @@
 #   scripts/slurm-cluster.sh start|stop|status
 # start: installs slurm-wlm + munge from apt if missing, writes slurm.conf into $AELAB_SLURM_DIR
 # (default /var/lib/aelab-slurm, never the repo), starts munged, slurmctld and slurmd directly
-# and waits until the node is idle. Idempotent. stop: by the pids in the pid files only.
+# and waits until the node is idle. Idempotent. stop: slurmd, slurmctld and munged by the pids
+# in their pid files only, waiting for each to exit.
 # Clients (sbatch, squeue...) find the config through /etc/slurm/slurm.conf, which start links
 # to ours when that path is free; otherwise export SLURM_CONF as printed.
 set -euo pipefail
@@ -65,7 +66,7 @@ EOF
 }
 
 start_munge() {
-  if pgrep -u munge -x munged >/dev/null 2>&1 && [[ -S /run/munge/munge.socket.2 ]]; then return; fi
+  if pid_alive /run/munge/munged.pid && [[ -S /run/munge/munge.socket.2 ]]; then return; fi
   if [[ ! -f /etc/munge/munge.key ]]; then
     dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
   fi
@@ -100,11 +101,16 @@ start() {
 }
 
 stop() {
-  local name
-  for name in slurmd slurmctld; do
-    if pid_alive "$dir/run/$name.pid"; then
-      kill "$(cat "$dir/run/$name.pid")"
-      log "stopped $name"
+  local name pid file
+  for name in slurmd slurmctld munged; do
+    file="$dir/run/$name.pid"
+    [[ $name == munged ]] && file=/run/munge/munged.pid
+    if pid_alive "$file"; then
+      pid="$(cat "$file")"
+      kill "$pid"
+      # Wait for it to exit, so that a start right after does not find it still shutting down.
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; log "killed $name (no exit within 10 s)"; else log "stopped $name"; fi
     fi
   done
 }
