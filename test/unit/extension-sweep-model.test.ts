@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { sweepCommandArgs } from '../../src/extension/model/sweepArgs';
 import { isSweepActive, readSweepFolder, sweepDescription, sweepProgress } from '../../src/extension/model/sweepModel';
 import { listExperimentChildren, sweepChildren } from '../../src/extension/model/treeModel';
+import { tempDir } from './support/tempDir';
 
 function writeJson(file: string, value: unknown): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -13,7 +13,7 @@ function writeJson(file: string, value: unknown): void {
 
 /** A runs dir with a 4-point sweep: #0 completed, #1 running epoch 2/3, #2 failed, #3 not started; plus one run outside the sweep. */
 function fixture(slurm: boolean): { runsDir: string; sweepDir: string } {
-  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-sweep-model-'));
+  const runsDir = tempDir('aelab-sweep-model-');
   const sweepDir = path.join(runsDir, '.sweeps', 'noise');
   writeJson(path.join(sweepDir, 'manifest.json'), {
     formatVersion: 1, name: 'noise', experimentPath: '/x/noise.aelab.yaml', set: [], method: 'grid', parameters: ['corruption.level'], seeds: [1], createdAt: '2026-01-01T00:00:00Z',

@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { recordSlurmEndings } from '../../src/cli/slurm/slurmCli';
 import { runSlurmCommand, SlurmCommand } from '../../src/cli/slurm/command';
 import { arraySpec, batchScript, checkSubmitOptions, shellQuote } from '../../src/cli/slurm/batchScript';
 import { parseSqueue, pointState } from '../../src/core/slurmQueue';
+import { tempDir } from './support/tempDir';
 
 describe('slurm: batch script and array spec', () => {
   it('compresses indices into Slurm ranges, with the task cap', () => {
@@ -84,7 +84,7 @@ describe('slurm: squeue and point states', () => {
 
 describe('slurm: points files for tasks Slurm ended', () => {
   it('records timeout / node failure / scancel where the run could not, and leaves final points alone', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-slurm-endings-'));
+    const dir = tempDir('aelab-slurm-endings-');
     fs.mkdirSync(path.join(dir, 'points'));
     const write = (i: number, v: unknown) => fs.writeFileSync(path.join(dir, 'points', `${i}.json`), JSON.stringify(v));
     write(0, { index: 0, runDir: '/r/0', state: 'running', updatedAt: 'x' }); // SIGKILLed after the time limit

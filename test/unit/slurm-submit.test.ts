@@ -2,11 +2,11 @@
 // for the CLI so that only the scheduler part is under test: sbatch, squeue, scancel, the files.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { recordSlurmEndings } from '../../src/cli/slurm/slurmCli';
 import { cancelSweep, querySweepTasks, readSlurmRecord, submitSweep, waitForSweep } from '../../src/cli/slurm/slurmSweep';
 import { requireSlurm } from './support/slurm';
+import { tempDir } from './support/tempDir';
 
 // Records its arguments, then sleeps FAKE_SLEEP seconds (the task's environment comes from sbatch).
 const FAKE_CLI = `const fs = require('node:fs');
@@ -22,7 +22,7 @@ describe('slurm: submitting to the real cluster', function () {
 
   before(function () {
     requireSlurm(this);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-slurm-submit-'));
+    dir = tempDir('aelab-slurm-submit-');
     cliPath = path.join(dir, 'fake-cli.js');
     fs.writeFileSync(cliPath, FAKE_CLI);
     process.env.FAKE_OUT = dir;

@@ -2,11 +2,11 @@
 // CLI: each array task runs the built dist/cli.js (`npm run build` first, as `npm test` does).
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/cli/main';
 import type { RunStatusFile, RunSummary } from '../../src/core/runFormat';
 import { requireSlurm } from './support/slurm';
+import { tempDir } from './support/tempDir';
 
 const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
 
@@ -39,7 +39,7 @@ describe('slurm: a sweep on the real cluster', function () {
   before(function () {
     requireSlurm(this);
     if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first (the Slurm tasks run it)`);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-slurm-sweep-'));
+    dir = tempDir('aelab-slurm-sweep-');
     fs.writeFileSync(path.join(dir, 'grid.aelab.yaml'), experiment('slurm-grid', 1, '    corruption.level: [0.2, 0.8]\n    training.learningRate: [0.001, 0.01]'));
     fs.writeFileSync(path.join(dir, 'long.aelab.yaml'), experiment('slurm-long', 400, '    corruption.level: [0.2, 0.5, 0.8]'));
   });
