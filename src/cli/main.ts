@@ -179,7 +179,7 @@ function commandValidate(args: string[], io: Io): number {
       continue;
     }
     // A sweep is checked point by point, as `aelab sweep` would before running anything.
-    const result = expandSweep(text, file, [], { yes: true });
+    const result = expandSweep(text, file, [], { yes: true, dataset: datasetAccessFor(file) });
     printProblems(result.problems, io);
     const experiment = result.base;
     if (!result.ok || !experiment) {

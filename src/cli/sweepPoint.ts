@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Problem } from '../core/config';
+import { datasetAccessFor } from '../core/datasetFiles';
 import { expandSweep, SweepPlan } from '../core/sweep/expand';
 import type { RunState } from '../core/runFormat';
 import { ensureManifest, manifestFor, sweepDir, writePointFile } from './sweepFolder';
@@ -27,7 +28,7 @@ export function loadSweep(file: string, set: readonly string[], runsDir: string,
   } catch (err) {
     return { ok: false, problems: [], message: `${file}: cannot read: ${(err as Error).message}` };
   }
-  const expansion = expandSweep(text, file, set, { yes });
+  const expansion = expandSweep(text, file, set, { yes, dataset: datasetAccessFor(file) });
   if (!expansion.ok) return { ok: false, problems: expansion.problems };
   if (!expansion.plan) return { ok: false, problems: expansion.problems, message: `${file}: has no sweep: section (add sweep: { parameters: { corruption.level: [0.1, 0.2] } }, or use aelab run)` };
   return { ok: true, sweep: { plan: expansion.plan, dir: sweepDir(runsDir, expansion.plan.name), runsDir, experimentPath: file, set: [...set] } };

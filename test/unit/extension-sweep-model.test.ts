@@ -25,10 +25,14 @@ function fixture(slurm: boolean): { runsDir: string; sweepDir: string } {
     if (summary) writeJson(path.join(dir, 'summary.json'), summary);
     return dir;
   };
-  const done = run('20260101-000000-aaaa', { state: 'completed' }, { auroc: 0.91234, operatingPoint: { f1: 0.5 } });
+  const summary = (auroc: number, f1: number) => ({
+    auroc, averagePrecision: 0.5, chosen: 'percentile', epochsRun: 1, trainSeconds: 1, backend: 'cpu',
+    operatingPoint: { threshold: 0.01, f1, precision: 0.5, recall: 0.5 },
+  });
+  const done = run('20260101-000000-aaaa', { state: 'completed' }, summary(0.91234, 0.5));
   const going = run('20260101-000001-bbbb', { state: 'running', pid: process.pid, epoch: 2, epochs: 3 });
   const failed = run('20260101-000002-cccc', { state: 'failed', error: 'out of memory' });
-  run('20260101-000003-dddd', { state: 'completed' }, { auroc: 0.5, operatingPoint: { f1: 0.1 } });
+  run('20260101-000003-dddd', { state: 'completed' }, summary(0.5, 0.1));
   writeJson(path.join(sweepDir, 'points', '0.json'), { index: 0, runDir: done, state: 'completed', updatedAt: 'x' });
   writeJson(path.join(sweepDir, 'points', '1.json'), { index: 1, runDir: going, state: 'running', updatedAt: 'x' });
   writeJson(path.join(sweepDir, 'points', '2.json'), { index: 2, runDir: failed, state: 'failed', updatedAt: 'x' });

@@ -114,6 +114,7 @@ const UNREACHABLE: Record<string, string> = {
   'too short to be a whole gzip file': 'readIdxHeader, the reader validation itself uses',
   'truncated or damaged gzip': 'readIdxHeader, the reader validation itself uses (the "gzip cut in half" case)',
   'decompresses to more than': 'readIdxLabelPrefix, the reader validation itself uses: bounded by what the header declares',
+  'cannot score with the model of': 'not a property of the experiment file: modelFrom is chosen by the sweep (a completed point of the same training setting whose model.json exists), never written by the user',
 };
 
 describe('validation reports every engine input check first, located at the key', function () {

@@ -4,6 +4,7 @@
 // problem is reported at the value in the sweep section that causes it.
 import type { ResolvedExperiment } from '../experiment.generated';
 import { applyOverrides, didYouMean, OVERRIDE_SOURCE, Problem } from '../config';
+import type { DatasetAccess } from '../experimentFile/dataChecks';
 import { schemaAt, describeKeys } from '../schema';
 import { fileProblem, locateInDoc } from '../experimentFile/locate';
 import { byPosition, parse } from '../experimentFile/validate';
@@ -43,6 +44,8 @@ export interface SweepExpansion {
 export interface ExpandOptions {
   /** Allow more than MAX_POINTS_WITHOUT_YES points. */
   yes?: boolean;
+  /** Check the dataset's files as `aelab validate` / `run` do (every point, before anything runs). */
+  dataset?: DatasetAccess;
 }
 
 interface Axis {
@@ -70,7 +73,7 @@ function knownPaths(prefix: string[]): string[] {
 
 /** Expands and validates a sweep; a file without `sweep:` gives ok with `base` and no plan. */
 export function expandSweep(text: string, fileName: string, setOverrides: readonly string[] = [], options: ExpandOptions = {}): SweepExpansion {
-  const base = applyOverrides(text, fileName, setOverrides);
+  const base = applyOverrides(text, fileName, setOverrides, options.dataset);
   if (!base.ok || !base.experiment) return { ok: false, problems: base.problems };
   const sweep = base.experiment.sweep;
   if (!sweep) return { ok: true, base: withoutSweep(base.experiment), problems: base.problems };
@@ -169,7 +172,7 @@ export function expandSweep(text: string, fileName: string, setOverrides: readon
     if (!('seed' in overrides)) overrides.seed = seed;
     const label = Object.entries(overrides).map(([k, v]) => `${k}=${describe(v)}`).join(', ');
     const strings = Object.entries(overrides).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-    const result = applyOverrides(text, fileName, [...setOverrides, ...strings]);
+    const result = applyOverrides(text, fileName, [...setOverrides, ...strings], options.dataset);
     if (!result.ok || !result.experiment) {
       for (const p of result.problems) {
         if (p.severity !== 'error') continue;
