@@ -10,6 +10,8 @@ export interface Io {
   wasmDir?: string;
   /** dist/worker.js, the process a sweep runs each point in (default: beside the source tree's dist/). */
   workerPath?: string;
+  /** dist/cli.js itself: what a Slurm task runs (default: beside the source tree's dist/). */
+  cliPath?: string;
 }
 
 /** Bad command-line usage: printed with the usage text, exit 1. */

@@ -17,6 +17,7 @@ main(process.argv.slice(2), {
   cwd: process.cwd(),
   wasmDir: path.join(__dirname, 'wasm'),
   workerPath: path.join(__dirname, 'worker.js'),
+  cliPath: __filename,
 }).then((code) => { process.exitCode = code; }, (err: unknown) => {
   process.stderr.write(`aelab: unexpected error: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exitCode = 2;

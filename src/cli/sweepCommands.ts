@@ -13,11 +13,16 @@ import { fmt, table } from './format';
 import { runPointsLocally, workerRunner } from './sweepLocal';
 import { LoadedSweep, loadSweep, startSweepFolder } from './sweepPoint';
 import { SweepProgress } from './sweepProgress';
-import { countByState, isUpToDate, readSweepStatus, SweepStatus, trainedModelFor } from './sweepStatus';
+import { POINT_STATE_ORDER } from '../core/slurmQueue';
+import { SLURM_SWEEP_OPTIONS, SLURM_USAGE } from './slurm/slurmCli';
+import { slurmStatus, sweepCancelOnSlurm, sweepOnSlurm } from './slurm/slurmSweepCommand';
+import { PointStatus, isUpToDate, readSweepStatus, SweepStatus, trainedModelFor } from './sweepStatus';
 
 export const SWEEP_USAGE = `  aelab sweep FILE [--parallel N] [--on local|slurm] [--wait] [--runs-dir DIR] [--set path=value]...
                    [--yes] [--backend ...] [--threads auto|1|2]
+${SLURM_USAGE}
   aelab sweep status FILE [--runs-dir DIR]
+  aelab sweep cancel FILE [--runs-dir DIR]     (scancel of a sweep submitted to Slurm)
   aelab sweep table FILE [--runs-dir DIR] [--format text|csv|md|json]`;
 
 /** Points run at once by default: measured on 2 cores (docs/PERFORMANCE.md). */
@@ -36,17 +41,21 @@ function load(io: Io, file: string, set: string[], runsDirArg: string | undefine
 
 export async function commandSweep(args: string[], io: Io): Promise<number> {
   if (args[0] === 'status') return commandSweepStatus(args.slice(1), io);
+  if (args[0] === 'cancel') return commandSweepCancel(args.slice(1), io);
   if (args[0] === 'table') return commandSweepTable(args.slice(1), io);
   const { values, positionals } = parseArgs({
     args, allowPositionals: true,
     options: {
       parallel: { type: 'string' }, on: { type: 'string' }, wait: { type: 'boolean' }, 'runs-dir': { type: 'string' },
       set: { type: 'string', multiple: true }, yes: { type: 'boolean' }, backend: { type: 'string' }, threads: { type: 'string' },
+      ...SLURM_SWEEP_OPTIONS,
     },
   });
   if (positionals.length !== 1) throw new UsageError('sweep takes exactly one experiment file');
   const on = values.on ?? 'local';
   if (on !== 'local' && on !== 'slurm') throw new UsageError(`--on must be local or slurm, got "${on}"`);
+  const slurmOnly = Object.keys(SLURM_SWEEP_OPTIONS).filter((k) => values[k as keyof typeof SLURM_SWEEP_OPTIONS] !== undefined);
+  if (on === 'local' && slurmOnly.length > 0) throw new UsageError(`--${slurmOnly[0]} applies only with --on slurm`);
   const parallel = values.parallel === undefined ? DEFAULT_PARALLEL : Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, got "${values.parallel}"`);
   const backend = (values.backend ?? 'auto') as BackendPreference;
@@ -57,11 +66,9 @@ export async function commandSweep(args: string[], io: Io): Promise<number> {
 
   const sweep = load(io, positionals[0], values.set ?? [], values['runs-dir'], values.yes);
   if (!sweep) return EXIT.invalidInput;
-  if (on === 'slurm') {
-    io.err('--on slurm: the Slurm executor is not part of this build; run locally (--on local)');
-    return EXIT.invalidInput;
-  }
   const status = startSweepFolder(sweep);
+  // Slurm: no task cap unless --parallel says so.
+  if (on === 'slurm') return sweepOnSlurm(io, sweep, status, values);
   return runLocally(io, sweep, status, { parallel, backend, threads });
 }
 
@@ -128,7 +135,7 @@ async function runLocally(io: Io, sweep: LoadedSweep, status: SweepStatus, o: { 
   return failed > 0 ? EXIT.runFailed : EXIT.ok;
 }
 
-function commandSweepStatus(args: string[], io: Io): number {
+async function commandSweepStatus(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'runs-dir': { type: 'string' }, set: { type: 'string', multiple: true } } });
   if (positionals.length !== 1) throw new UsageError('sweep status takes exactly one experiment file');
   const sweep = load(io, positionals[0], values.set ?? [], values['runs-dir'], true);
@@ -138,16 +145,29 @@ function commandSweepStatus(args: string[], io: Io): number {
     io.out(`sweep ${sweep.plan.name}: not started (${sweep.plan.points.length} points; no ${sweep.dir})`);
     return EXIT.ok;
   }
-  const counts = countByState(status.points);
-  io.out(`sweep ${status.manifest.name}: ${status.points.length} point(s): ${Object.entries(counts).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ')}`);
+  // A sweep sent to Slurm: the scheduler's view (pending, out of time, failed on the node) on top.
+  const slurm = await slurmStatus(io, sweep.dir, status.points.map((p) => p.index));
+  const stateOf = (p: PointStatus) => slurm?.get(p.index)?.state ?? p.state;
+  const counts = new Map<string, number>(POINT_STATE_ORDER.map((state) => [state, 0]));
+  for (const p of status.points) counts.set(stateOf(p), (counts.get(stateOf(p)) ?? 0) + 1);
+  io.out(`sweep ${status.manifest.name}: ${status.points.length} point(s): ${[...counts].filter(([, n]) => n > 0).map(([s, n]) => `${n} ${s}`).join(', ')}`);
   const rows = [['point', ...status.manifest.parameters, 'seed', 'state', 'AUROC', 'F1', 'run', '']];
   for (const p of status.points) {
     const s = p.summary;
-    const detail = p.state === 'running' ? `epoch ${p.epoch ?? 0}/${p.epochs ?? '?'}` : p.state === 'failed' ? (p.error ?? '') : p.modelFrom ? `model of ${path.basename(p.modelFrom)}` : '';
-    rows.push([String(p.index), ...status.manifest.parameters.map((k) => JSON.stringify(p.overrides[k])), String(p.overrides.seed ?? ''), p.state, s ? fmt(s.auroc) : '', s ? fmt(s.operatingPoint.f1) : '', p.runDir ? path.basename(p.runDir) : '', detail]);
+    const local = p.state === 'running' ? `epoch ${p.epoch ?? 0}/${p.epochs ?? '?'}` : p.state === 'failed' ? (p.error ?? '') : p.modelFrom ? `model of ${path.basename(p.modelFrom)}` : '';
+    const detail = slurm?.get(p.index)?.detail || local;
+    rows.push([String(p.index), ...status.manifest.parameters.map((k) => JSON.stringify(p.overrides[k])), String(p.overrides.seed ?? ''), stateOf(p), s ? fmt(s.auroc) : '', s ? fmt(s.operatingPoint.f1) : '', p.runDir ? path.basename(p.runDir) : '', detail]);
   }
   io.out(table(rows));
   return EXIT.ok;
+}
+
+async function commandSweepCancel(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'runs-dir': { type: 'string' }, set: { type: 'string', multiple: true } } });
+  if (positionals.length !== 1) throw new UsageError('sweep cancel takes exactly one experiment file');
+  const sweep = load(io, positionals[0], values.set ?? [], values['runs-dir'], true);
+  if (!sweep) return EXIT.invalidInput;
+  return sweepCancelOnSlurm(io, sweep);
 }
 
 type TableFormat = 'text' | 'csv' | 'md' | 'json';

@@ -6,9 +6,10 @@ import * as vscode from 'vscode';
 import { EXPERIMENT_FILE_GLOB } from '../core/config';
 import { Disposable, disposeAll } from './lifecycle';
 import {
-  ExperimentNodeModel, experimentNode, listRunNodes, readExperimentFile, RunDisplayState, RunNodeModel, runChildren,
-  sortExperiments, TreeNodeModel,
+  ExperimentNodeModel, experimentNode, listExperimentChildren, listRunNodes, readExperimentFile, RunDisplayState, RunNodeModel, runChildren,
+  sortExperiments, sweepChildren, SweepNodeModel, TreeNodeModel,
 } from './model/treeModel';
+import { isSweepActive, SweepPointDisplay } from './model/sweepModel';
 import type { RunManager } from './runManager';
 import { allRunsDirs, folderFor, runsDirFor } from './settings';
 
@@ -26,6 +27,15 @@ const STATE_ICONS: Record<RunDisplayState, vscode.ThemeIcon> = {
   cancelled: new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground')),
   failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
   stale: new vscode.ThemeIcon('warning', new vscode.ThemeColor('testing.iconFailed')),
+};
+
+const POINT_ICONS: Record<SweepPointDisplay, vscode.ThemeIcon> = {
+  queued: STATE_ICONS.queued,
+  pending: new vscode.ThemeIcon('watch', new vscode.ThemeColor('charts.yellow')),
+  running: STATE_ICONS.running,
+  completed: STATE_ICONS.completed,
+  cancelled: STATE_ICONS.cancelled,
+  failed: STATE_ICONS.failed,
 };
 
 /** Context value of a run item (menus): aelab.run.<state>, plus .results when it has results. */
@@ -151,11 +161,23 @@ export class ExperimentsTreeProvider extends Disposable implements vscode.TreeDa
     return out;
   }
 
+  /** The experiment's sweep node (if any), then its runs outside the sweep. */
+  childrenOf(experiment: ExperimentNodeModel): (SweepNodeModel | RunNodeModel)[] {
+    const name = experiment.file.name;
+    const dir = runsDirFor(vscode.Uri.file(experiment.file.path));
+    if (!name || !dir) return [];
+    return listExperimentChildren(dir, name, experiment.file.path, this.manager.liveRuns, Date.now());
+  }
+
   async getChildren(element?: TreeNodeModel): Promise<TreeNodeModel[]> {
     if (!element) return this.experiments();
     switch (element.kind) {
-      case 'experiment': return this.runsOf(element);
+      case 'experiment': return this.childrenOf(element);
       case 'run': return runChildren(element);
+      case 'sweep': {
+        const dir = runsDirFor(vscode.Uri.file(element.experimentPath));
+        return dir ? sweepChildren(element, dir, element.sweep.name) : [];
+      }
       default: return [];
     }
   }
@@ -190,6 +212,23 @@ export class ExperimentsTreeProvider extends Disposable implements vscode.TreeDa
         item.iconPath = new vscode.ThemeIcon('graph');
         item.contextValue = 'aelab.results';
         item.command = { command: 'aelab.openResults', title: 'Open Results', arguments: [element] };
+        return item;
+      }
+      case 'sweep': {
+        const item = new vscode.TreeItem(element.label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `sweep:${element.sweep.dir}`;
+        item.description = element.description;
+        item.tooltip = element.tooltip;
+        item.iconPath = new vscode.ThemeIcon('run-all');
+        item.contextValue = isSweepActive(element.sweep) ? 'aelab.sweep.active' : 'aelab.sweep';
+        return item;
+      }
+      case 'sweepPoint': {
+        const item = new vscode.TreeItem(element.point.label, vscode.TreeItemCollapsibleState.None);
+        item.id = `sweepPoint:${element.sweepDir}:${element.point.index}`;
+        item.description = element.point.description;
+        item.iconPath = POINT_ICONS[element.point.state];
+        item.contextValue = `aelab.sweepPoint.${element.point.state}`;
         return item;
       }
       case 'log': {

@@ -14,6 +14,9 @@ import * as openResults from './commands/openResults';
 import * as refreshExperiments from './commands/refreshExperiments';
 import * as revealRunFolder from './commands/revealRunFolder';
 import * as showLog from './commands/showLog';
+import * as runSweep from './commands/runSweep';
+import * as cancelSweep from './commands/cancelSweep';
+import { SweepSessions } from './sweepSessions';
 import * as trainAutoencoder from './commands/trainAutoencoder';
 import * as validateExperiment from './commands/validateExperiment';
 import { ExperimentDiagnostics } from './diagnostics';
@@ -48,8 +51,8 @@ export function activate(context: vscode.ExtensionContext): AelabApi {
   context.subscriptions.push(runs, diagnostics, tree, panels, statusBar, new ExperimentLanguageFeatures(), new ExperimentQuickFixes());
   context.subscriptions.push(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }));
 
-  const ctx: CommandContext = { manager: runs, tree, diagnostics, panels, output, examplesDir: context.asAbsolutePath('examples') };
-  for (const command of [trainAutoencoder, cancelTraining, openResults, compareRuns, newExperiment, validateExperiment, deleteRun, revealRunFolder, showLog, refreshExperiments]) {
+  const ctx: CommandContext = { manager: runs, tree, diagnostics, panels, output, examplesDir: context.asAbsolutePath('examples'), cliPath: context.asAbsolutePath(path.join('dist', 'cli.js')), sweeps: new SweepSessions() };
+  for (const command of [trainAutoencoder, cancelTraining, openResults, compareRuns, newExperiment, validateExperiment, deleteRun, revealRunFolder, showLog, refreshExperiments, runSweep, cancelSweep]) {
     context.subscriptions.push(command.register(ctx));
   }
 

@@ -30,6 +30,31 @@ export function readSettings(scope?: vscode.ConfigurationScope): AelabSettings {
   };
 }
 
+/** aelab.slurm.*: where Run Sweep runs its points. */
+export interface SlurmSettings {
+  /** Run Sweep submits to Slurm (a job array) instead of running the points here. */
+  enabled: boolean;
+  partition: string;
+  timeLimit: string;
+  cpusPerTask: number;
+  /** Cap on array tasks running at once (`%P`); 0: no cap. */
+  parallel: number;
+  extraArgs: string[];
+}
+
+export function readSlurmSettings(scope?: vscode.ConfigurationScope): SlurmSettings {
+  const c = vscode.workspace.getConfiguration(`${SECTION}.slurm`, scope);
+  const whole = (v: number | undefined, min: number, fallback: number) => (Number.isFinite(v) && (v as number) >= min ? Math.floor(v as number) : fallback);
+  return {
+    enabled: c.get<boolean>('enabled', false),
+    partition: c.get<string>('partition', '').trim(),
+    timeLimit: c.get<string>('timeLimit', '').trim(),
+    cpusPerTask: whole(c.get<number>('cpusPerTask'), 1, 1),
+    parallel: whole(c.get<number>('parallel'), 0, 0),
+    extraArgs: (c.get<unknown[]>('extraArgs', []) ?? []).filter((a): a is string => typeof a === 'string' && a.trim() !== '').map((a) => a.trim()),
+  };
+}
+
 /** The workspace folder an experiment belongs to (or the first one). */
 export function folderFor(uri?: vscode.Uri): vscode.WorkspaceFolder | undefined {
   return (uri && vscode.workspace.getWorkspaceFolder(uri)) ?? vscode.workspace.workspaceFolders?.[0];

@@ -1,5 +1,5 @@
-// One engine worker: a Node child process (dist/worker.js) with an IPC channel and typed
-// messages, owned as a Disposable (after iterative/vscode-dvc extension/src/process/execution.ts).
+// One engine worker: a Node child process (dist/worker.js; also dist/cli.js for a sweep) with an
+// IPC channel and typed messages, owned as a Disposable (after iterative/vscode-dvc extension/src/process/execution.ts).
 // Disposing kills it: no process outlives its owner.
 import { ChildProcess, fork } from 'node:child_process';
 import * as vscode from 'vscode';
@@ -24,9 +24,9 @@ export class WorkerProcess extends Disposable {
   readonly exited: Promise<WorkerExit>;
   private killTimer: NodeJS.Timeout | undefined;
 
-  constructor(workerPath: string, env: NodeJS.ProcessEnv = {}) {
+  constructor(workerPath: string, env: NodeJS.ProcessEnv = {}, args: readonly string[] = []) {
     super();
-    this.child = fork(workerPath, [], {
+    this.child = fork(workerPath, [...args], {
       execArgv: [],
       // ELECTRON_RUN_AS_NODE: in desktop VS Code process.execPath is Electron; run it as Node.
       env: { ...process.env, ...env, ELECTRON_RUN_AS_NODE: '1' },

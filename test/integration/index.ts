@@ -18,6 +18,7 @@ export async function run(): Promise<void> {
   await import('./commands.test.js');
   await import('./panels.test.js');
   await import('./train.test.js');
+  await import('./sweep.test.js');
 
   console.log('AELAB-TESTS-BEGIN');
   const started = Date.now();

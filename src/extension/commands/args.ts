@@ -14,7 +14,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 export function isTreeNode(v: unknown): v is TreeNodeModel {
-  return isObject(v) && (v.kind === 'experiment' || v.kind === 'run' || v.kind === 'results' || v.kind === 'log');
+  return isObject(v) && (v.kind === 'experiment' || v.kind === 'run' || v.kind === 'results' || v.kind === 'log' || v.kind === 'sweep' || v.kind === 'sweepPoint');
 }
 
 /** The experiment file an argument points at: a tree node, a Uri, a path, else the active editor, else a pick. */

@@ -5,6 +5,7 @@ import type { ExperimentDiagnostics } from '../diagnostics';
 import type { ExperimentsTreeProvider } from '../experimentsTree';
 import type { Panels } from '../panels/panels';
 import type { RunManager } from '../runManager';
+import type { SweepSessions } from '../sweepSessions';
 
 export interface CommandContext {
   readonly manager: RunManager;
@@ -15,6 +16,10 @@ export interface CommandContext {
   readonly output: vscode.OutputChannel;
   /** examples/ inside the installed extension: the New Experiment templates. */
   readonly examplesDir: string;
+  /** dist/cli.js of the installed extension: Run Sweep runs `aelab sweep` with it. */
+  readonly cliPath: string;
+  /** The sweeps Run Sweep is running in this window. */
+  readonly sweeps: SweepSessions;
 }
 
 export const COMMANDS = {
@@ -28,4 +33,6 @@ export const COMMANDS = {
   revealRunFolder: 'aelab.revealRunFolder',
   showLog: 'aelab.showLog',
   refresh: 'aelab.refreshExperiments',
+  runSweep: 'aelab.runSweep',
+  cancelSweep: 'aelab.cancelSweep',
 } as const;

@@ -10,6 +10,7 @@ import { listRuns, RunListing } from '../../core/runFolder';
 import { RUN_FILES, RunState, RunSummary } from '../../core/runFormat';
 import { formatDuration, formatLocalTime, formatLoss, formatMetric, truncate, withFileNames } from './format';
 import { LiveRun, isActiveState, progressMessage } from './liveRun';
+import { readSweepFolder, sweepDescription, sweepDirOf, SweepModel, SweepPointModel } from './sweepModel';
 
 export interface ExperimentFileInfo {
   path: string;
@@ -100,7 +101,24 @@ export interface LogNodeModel {
   label: string;
 }
 
-export type TreeNodeModel = ExperimentNodeModel | RunNodeModel | ResultsNodeModel | LogNodeModel;
+/** A sweep of an experiment: its points, grouped under it (their runs are not listed again). */
+export interface SweepNodeModel {
+  kind: 'sweep';
+  experimentPath: string;
+  sweep: SweepModel;
+  label: string;
+  description: string;
+  tooltip: string;
+}
+
+/** A sweep point without a run folder yet: queued, or pending on Slurm. */
+export interface SweepPointNodeModel {
+  kind: 'sweepPoint';
+  sweepDir: string;
+  point: SweepPointModel;
+}
+
+export type TreeNodeModel = ExperimentNodeModel | RunNodeModel | ResultsNodeModel | LogNodeModel | SweepNodeModel | SweepPointNodeModel;
 
 export function experimentNode(file: ExperimentFileInfo, workspaceRoot?: string): ExperimentNodeModel {
   const rel = workspaceRoot ? path.relative(workspaceRoot, file.path) : path.basename(file.path);
@@ -226,6 +244,32 @@ export function runChildren(run: RunNodeModel): (ResultsNodeModel | LogNodeModel
 /** Experiments sorted by label, then path. */
 export function sortExperiments(nodes: ExperimentNodeModel[]): ExperimentNodeModel[] {
   return nodes.sort((a, b) => a.label.localeCompare(b.label) || a.file.path.localeCompare(b.file.path));
+}
+
+export function sweepNode(experimentPath: string, sweep: SweepModel): SweepNodeModel {
+  return {
+    kind: 'sweep', experimentPath, sweep, label: `Sweep (${sweep.points.length} points)`, description: sweepDescription(sweep),
+    tooltip: [`Sweep of ${sweep.name}`, sweepDescription(sweep), sweep.dir].join('\n'),
+  };
+}
+
+/** The experiment's sweep (if it has a sweep folder) and its runs that belong to no sweep point. */
+export function listExperimentChildren(runsDir: string, experimentName: string, experimentPath: string, live: readonly LiveRun[], now: number): (SweepNodeModel | RunNodeModel)[] {
+  const sweep = readSweepFolder(sweepDirOf(runsDir, experimentName));
+  const inSweep = new Set(sweep?.points.map((p) => p.runDir).filter(Boolean));
+  const runs = buildRunNodes(experimentName, listRuns(runsDir, experimentName).filter((l) => !inSweep.has(l.dir)), live, now);
+  return sweep ? [sweepNode(experimentPath, sweep), ...runs] : runs;
+}
+
+/** A sweep's points in order: a run node (results, log, menus) where the point has a run folder. */
+export function sweepChildren(node: SweepNodeModel, runsDir: string, experimentName: string): (RunNodeModel | SweepPointNodeModel)[] {
+  const listings = new Map(listRuns(runsDir, experimentName).map((l) => [l.dir, l]));
+  return node.sweep.points.map((point) => {
+    const listing = point.runDir ? listings.get(point.runDir) : undefined;
+    if (!listing) return { kind: 'sweepPoint', sweepDir: node.sweep.dir, point };
+    const [run] = buildRunNodes(experimentName, [listing], [], 0);
+    return { ...run, label: point.label, tooltip: `${run.tooltip}\nsweep point ${point.index}` };
+  });
 }
 
 export function listRunNodes(runsDir: string, experimentName: string, live: readonly LiveRun[], now: number): RunNodeModel[] {
