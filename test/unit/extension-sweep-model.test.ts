@@ -25,9 +25,12 @@ function fixture(slurm: boolean): { runsDir: string; sweepDir: string } {
     if (summary) writeJson(path.join(dir, 'summary.json'), summary);
     return dir;
   };
+  // A whole summary.json: readers refuse a partial one as a damaged run.
   const summary = (auroc: number, f1: number) => ({
-    auroc, averagePrecision: 0.5, chosen: 'percentile', epochsRun: 1, trainSeconds: 1, backend: 'cpu',
-    operatingPoint: { threshold: 0.01, f1, precision: 0.5, recall: 0.5 },
+    auroc, averagePrecision: 0.5, meanScoreNormal: 0.01, meanScoreAnomalous: 0.02, scoreRatio: 2, thresholds: [],
+    chosen: 'percentile', testCount: 10, anomalyCount: 1, epochsRun: 1, bestEpoch: 1, stoppedEarly: false,
+    trainSeconds: 1, totalSeconds: 2, backend: 'cpu',
+    operatingPoint: { threshold: 0.01, tp: 1, tn: 8, fp: 1, fn: 0, f1, precision: 0.5, recall: 0.5, accuracy: 0.9, fpr: 0.1 },
   });
   const done = run('20260101-000000-aaaa', { state: 'completed' }, summary(0.91234, 0.5));
   const going = run('20260101-000001-bbbb', { state: 'running', pid: process.pid, epoch: 2, epochs: 3 });
