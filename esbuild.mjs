@@ -22,7 +22,7 @@ const common = {
   logLevel: 'warning',
   define: { __AELAB_VERSION__: JSON.stringify(pkg.version) },
   // tfjs-node is optional and native: resolved at run time if present, never bundled.
-  external: ['vscode', '@tensorflow/tfjs-node'],
+  external: ['vscode', '@tensorflow/tfjs-node', '@resvg/resvg-js'],
 };
 
 const entries = [
