@@ -5,7 +5,7 @@
 //   npx tsx test/browser/makeFixture.ts DIR 10000  -> a larger run for timing
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { validateExperiment } from '../../src/core/config';
+import { applyOverrides } from '../../src/core/config';
 import { averagePrecision, confusionAt, meanByLabel, operatingPoint, rocAuc } from '../../src/core/metrics';
 import { rngFor } from '../../src/core/rng';
 import { appendMetrics, encodeTestImages, writeJsonAtomic, writeSamples, writeScores } from '../../src/core/runFolder';
@@ -48,6 +48,8 @@ export interface FixtureOptions {
   seed?: number;
   runId?: string;
   experimentPath?: string;
+  /** `--set` style overrides of the fixture experiment (a study fixture varies settings). */
+  overrides?: string[];
 }
 
 /** A digit-like stroke image for class d: a ring, a bar or a cross, placed with some jitter. */
@@ -135,7 +137,7 @@ export function writeRunFixture(dir: string, options: FixtureOptions): string {
   const { count, anomalyFraction = 0.1, seed = 7, runId = '20260101-120000-f1x7' } = options;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  const validation = validateExperiment(FIXTURE_EXPERIMENT.replace('testLimit: 500', `testLimit: ${count}`), 'fixture.aelab.yaml');
+  const validation = applyOverrides(FIXTURE_EXPERIMENT.replace('testLimit: 500', `testLimit: ${count}`), 'fixture.aelab.yaml', options.overrides ?? []);
   if (!validation.ok || !validation.experiment) throw new Error(`fixture experiment invalid: ${JSON.stringify(validation.problems)}`);
   const experiment = validation.experiment;
 
