@@ -2,6 +2,7 @@
 // ends in assertNever so adding a message type is a compile error until every side handles it.
 import type { ResolvedExperiment } from './experiment.generated';
 import type { EpochMetrics, RunState, RunSummary } from './runFormat';
+import type { StudyRun } from './study/studyTable';
 
 export function assertNever(value: never, what = 'message'): never {
   throw new Error(`Unhandled ${what}: ${JSON.stringify(value)}`);
@@ -127,7 +128,9 @@ export interface PanelTestImage {
 export type PanelExportFile =
   | { kind: 'png'; suggestedName: string; base64: string }
   | { kind: 'svg'; suggestedName: string; text: string }
-  | { kind: 'csv'; suggestedName: string; text: string };
+  | { kind: 'csv'; suggestedName: string; text: string }
+  | { kind: 'markdown'; suggestedName: string; text: string }
+  | { kind: 'latex'; suggestedName: string; text: string };
 
 /** What the Results webview keeps in its persisted state; the serializer reads `runDir`. */
 export interface ResultsPanelState {
@@ -180,3 +183,26 @@ export type CompareWebviewToHost =
   | { type: 'ready' }
   | { type: 'openRun'; runDir: string }
   | { type: 'saveFile'; file: PanelExportFile };
+
+// ─── Study panel: the experiments table and metric-vs-parameter charts of many runs ────────────
+
+/** What the Study webview keeps in its persisted state; the serializer reads `runDirs`. */
+export interface StudyPanelState {
+  runDirs: string[];
+}
+
+/** A completed run as the Study panel gets it (config.json's experiment, summary.json). */
+export interface StudyRunData extends StudyRun {
+  runDir: string;
+}
+
+export type HostToStudyWebview =
+  | { type: 'init'; runs: StudyRunData[]; skipped: { runDir: string; reason: string }[] }
+  | { type: 'notice'; level: 'info' | 'error'; message: string };
+
+export type StudyWebviewToHost =
+  | { type: 'ready' }
+  | { type: 'openRun'; runDir: string }
+  | { type: 'saveFile'; file: PanelExportFile }
+  /** Generate Report for the panel's runs (the host asks where). */
+  | { type: 'generateReport' };

@@ -27,7 +27,7 @@ export interface AelabApi {
 }
 
 export interface PanelInfo {
-  kind: 'results' | 'compare';
+  kind: 'results' | 'compare' | 'study';
   runDirs: string[];
   ready: boolean;
   /** Test images the Results panel has sent to its grid. */

@@ -7,6 +7,8 @@ import * as vscode from 'vscode';
 import type { AelabApi } from './api';
 import * as cancelTraining from './commands/cancelTraining';
 import * as compareRuns from './commands/compareRuns';
+import * as generateReport from './commands/generateReport';
+import * as openStudy from './commands/openStudy';
 import { COMMANDS, CommandContext } from './commands/context';
 import * as deleteRun from './commands/deleteRun';
 import * as newExperiment from './commands/newExperiment';
@@ -52,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): AelabApi {
   context.subscriptions.push(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }));
 
   const ctx: CommandContext = { manager: runs, tree, diagnostics, panels, output, examplesDir: context.asAbsolutePath('examples'), cliPath: context.asAbsolutePath(path.join('dist', 'cli.js')), sweeps: new SweepSessions() };
-  for (const command of [trainAutoencoder, cancelTraining, openResults, compareRuns, newExperiment, validateExperiment, deleteRun, revealRunFolder, showLog, refreshExperiments, runSweep, cancelSweep]) {
+  for (const command of [trainAutoencoder, cancelTraining, openResults, compareRuns, openStudy, generateReport, newExperiment, validateExperiment, deleteRun, revealRunFolder, showLog, refreshExperiments, runSweep, cancelSweep]) {
     context.subscriptions.push(command.register(ctx));
   }
 

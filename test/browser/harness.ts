@@ -7,8 +7,9 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { setManualThreshold } from '../../src/core/config';
 import type {
-  CompareWebviewToHost, HostToCompareWebview, HostToResultsWebview, PanelExportFile, PanelRunData, ResultsWebviewToHost,
+  CompareWebviewToHost, HostToCompareWebview, HostToResultsWebview, HostToStudyWebview, PanelExportFile, PanelRunData, ResultsWebviewToHost, StudyWebviewToHost,
 } from '../../src/core/protocol';
+import { loadStudyRuns } from '../../src/extension/panels/studyData';
 import { imageSourceOf, loadPanelRun, loadTestImages } from '../../src/extension/panels/panelData';
 import { newNonce, panelHtml } from '../../src/extension/panels/panelHtml';
 import type { Browser, Page } from './playwright';
@@ -38,7 +39,7 @@ export async function startPanelServer(): Promise<PanelServer> {
       res.end();
       return;
     }
-    const page = /^\/(results|compare)\.html$/.exec(url.pathname);
+    const page = /^\/(results|compare|study)\.html$/.exec(url.pathname);
     if (page) {
       const bundle = page[1];
       res.writeHead(200, { 'content-type': TYPES['.html'] });
@@ -67,7 +68,7 @@ export async function startPanelServer(): Promise<PanelServer> {
 
 /** What the fake host saw. */
 export interface HostRecord {
-  fromWebview: (ResultsWebviewToHost | CompareWebviewToHost)[];
+  fromWebview: (ResultsWebviewToHost | CompareWebviewToHost | StudyWebviewToHost)[];
   saved: PanelExportFile[];
   thresholdWrites: { value: number; text: string }[];
   cspViolations: string[];
@@ -76,7 +77,7 @@ export interface HostRecord {
 
 export interface OpenPanel extends HostRecord {
   page: Page;
-  post(message: HostToResultsWebview | HostToCompareWebview): Promise<void>;
+  post(message: HostToResultsWebview | HostToCompareWebview | HostToStudyWebview): Promise<void>;
   /** Replaces what `ready` answers with (live tests change the run between loads). */
   setRun(run: PanelRunData): void;
 }
@@ -99,8 +100,8 @@ export interface OpenOptions {
   experimentPath?: string;
 }
 
-/** Opens a Results panel on `runDirs[0]` or a Compare panel on all of them. */
-export async function openPanel(browser: Browser, server: PanelServer, kind: 'results' | 'compare', runDirs: string[], options: OpenOptions = {}): Promise<OpenPanel> {
+/** Opens a Results panel on `runDirs[0]`, or a Compare or Study panel on all of them. */
+export async function openPanel(browser: Browser, server: PanelServer, kind: 'results' | 'compare' | 'study', runDirs: string[], options: OpenOptions = {}): Promise<OpenPanel> {
   const context = await browser.newContext({ viewport: options.viewport ?? { width: 1400, height: 1000 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const record: HostRecord = { fromWebview: [], saved: [], thresholdWrites: [], cspViolations: [], errors: [] };
@@ -110,7 +111,7 @@ export async function openPanel(browser: Browser, server: PanelServer, kind: 're
     if (options.experimentPath) run.experimentPath = options.experimentPath;
     return run;
   };
-  const post = (message: HostToResultsWebview | HostToCompareWebview) => page.evaluate((m) => { window.postMessage(m, '*'); }, message);
+  const post = (message: HostToResultsWebview | HostToCompareWebview | HostToStudyWebview) => page.evaluate((m) => { window.postMessage(m, '*'); }, message);
 
   page.on('pageerror', (err) => record.errors.push(err.message));
   page.on('console', (msg) => {
@@ -118,11 +119,12 @@ export async function openPanel(browser: Browser, server: PanelServer, kind: 're
   });
   await page.exposeBinding('aelabCsp', (_source, text) => { record.cspViolations.push(String(text)); });
   await page.exposeBinding('aelabToHost', async (_source, raw) => {
-    const message = raw as ResultsWebviewToHost | CompareWebviewToHost;
+    const message = raw as ResultsWebviewToHost | CompareWebviewToHost | StudyWebviewToHost;
     record.fromWebview.push(message);
     switch (message.type) {
       case 'ready':
         if (kind === 'results') await post({ type: 'init', run: override ?? load(runDirs[0]), images: imageSourceOf(runDirs[0]) });
+        else if (kind === 'study') await post(loadStudyRuns(runDirs));
         else await post({ type: 'init', runs: runDirs.map(load) });
         return;
       case 'requestImages':
@@ -146,6 +148,7 @@ export async function openPanel(browser: Browser, server: PanelServer, kind: 're
         record.saved.push(message.file);
         return;
       case 'openRun':
+      case 'generateReport':
         return;
     }
   });

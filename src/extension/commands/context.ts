@@ -27,6 +27,8 @@ export const COMMANDS = {
   cancel: 'aelab.cancelTraining',
   openResults: 'aelab.openResults',
   compareRuns: 'aelab.compareRuns',
+  openStudy: 'aelab.openStudy',
+  generateReport: 'aelab.generateReport',
   newExperiment: 'aelab.newExperiment',
   validate: 'aelab.validateExperiment',
   deleteRun: 'aelab.deleteRun',

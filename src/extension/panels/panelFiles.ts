@@ -5,7 +5,9 @@ import type { PanelExportFile } from '../../core/protocol';
 
 /** Saves an exported chart or table where the user says; returns the file, or undefined if cancelled. */
 export async function saveExport(file: PanelExportFile, defaultDir: string | undefined): Promise<vscode.Uri | undefined> {
-  const filters: Record<string, string[]> = file.kind === 'png' ? { 'PNG image': ['png'] } : file.kind === 'svg' ? { 'SVG image': ['svg'] } : { CSV: ['csv'] };
+  const filters: Record<string, string[]> = {
+    png: { 'PNG image': ['png'] }, svg: { 'SVG image': ['svg'] }, csv: { CSV: ['csv'] }, markdown: { Markdown: ['md'] }, latex: { LaTeX: ['tex'] },
+  }[file.kind];
   const base = defaultDir ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const target = await vscode.window.showSaveDialog({
     defaultUri: base ? vscode.Uri.file(path.join(base, file.suggestedName)) : undefined,

@@ -1,11 +1,12 @@
-// The panels service: opens Results and Compare panels and registers their serializers, so VS
+// The panels service: opens Results, Compare and Study panels and registers their serializers, so VS
 // Code restores open panels after a window reload (package.json needs the activation events
-// onWebviewPanel:aelab.results and onWebviewPanel:aelab.compare).
+// onWebviewPanel:aelab.results, onWebviewPanel:aelab.compare and onWebviewPanel:aelab.study).
 import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
 import { ComparePanel, COMPARE_VIEW_TYPE } from './comparePanel';
 import { runDirsOfState } from './panelData';
 import { RESULTS_VIEW_TYPE, ResultsPanel, ResultsPanelDeps } from './resultsPanel';
+import { StudyPanel, STUDY_VIEW_TYPE } from './studyPanel';
 import type { PanelInfo } from '../api';
 
 function gone(panel: vscode.WebviewPanel, what: string): void {
@@ -14,7 +15,7 @@ function gone(panel: vscode.WebviewPanel, what: string): void {
 }
 
 export class Panels extends Disposable {
-  private readonly live = new Set<ResultsPanel | ComparePanel>();
+  private readonly live = new Set<ResultsPanel | ComparePanel | StudyPanel>();
 
   constructor(private readonly deps: ResultsPanelDeps) {
     super();
@@ -33,6 +34,13 @@ export class Panels extends Disposable {
         this.track(ComparePanel.revive(this.deps, panel, runDirs, (d) => this.openResults(d)));
       },
     }));
+    this._register(vscode.window.registerWebviewPanelSerializer(STUDY_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        const { runDirs } = runDirsOfState(state);
+        if (!runDirs || runDirs.length < 1) return gone(panel, 'A run of this study');
+        this.track(StudyPanel.revive(this.deps, panel, runDirs, (d) => this.openResults(d)));
+      },
+    }));
   }
 
   /** Open panels, for the API (integration tests). */
@@ -48,8 +56,12 @@ export class Panels extends Disposable {
     return this.track(ComparePanel.show(this.deps, runDirs, (d) => this.openResults(d)));
   }
 
+  study(runDirs: readonly string[]): StudyPanel {
+    return this.track(StudyPanel.show(this.deps, runDirs, (d) => this.openResults(d)));
+  }
+
   /** Panels close with the extension (deactivation disposes this service). */
-  private track<T extends ResultsPanel | ComparePanel>(panel: T): T {
+  private track<T extends ResultsPanel | ComparePanel | StudyPanel>(panel: T): T {
     if (!this.live.has(panel)) {
       this.live.add(panel);
       panel.panel.onDidDispose(() => this.live.delete(panel));

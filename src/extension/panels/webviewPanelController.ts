@@ -5,6 +5,8 @@ import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
 import { newNonce, panelHtml } from './panelHtml';
 
+export type PanelBundle = 'results' | 'compare' | 'study';
+
 export interface PanelDeps {
   readonly extensionUri: vscode.Uri;
 }
@@ -23,7 +25,7 @@ export function webviewOptions(deps: PanelDeps): vscode.WebviewOptions & vscode.
  * when the user closes the panel).
  */
 export abstract class WebviewPanelController<ToWebview, FromWebview> extends Disposable {
-  protected constructor(deps: PanelDeps, readonly panel: vscode.WebviewPanel, bundle: 'results' | 'compare', title: string) {
+  protected constructor(deps: PanelDeps, readonly panel: vscode.WebviewPanel, bundle: PanelBundle, title: string) {
     super();
     panel.webview.options = webviewOptions(deps);
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'aelab.svg');
@@ -45,8 +47,8 @@ export abstract class WebviewPanelController<ToWebview, FromWebview> extends Dis
   }
 }
 
-/** The page for `bundle` (results | compare), with a fresh nonce per load. */
-export function renderPanelHtml(deps: PanelDeps, webview: vscode.Webview, bundle: 'results' | 'compare', title: string): string {
+/** The page for `bundle` (results | compare | study), with a fresh nonce per load. */
+export function renderPanelHtml(deps: PanelDeps, webview: vscode.Webview, bundle: PanelBundle, title: string): string {
   const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot(deps), name)).toString();
   return panelHtml({
     title,

@@ -1,0 +1,71 @@
+// The Study panel controller: the experiments table and metric-vs-parameter charts of a
+// selection of runs (or a sweep's runs). Sends the runs on `ready`; Generate Report writes
+// report.md / report.html / figures into a folder the user picks.
+import * as vscode from 'vscode';
+import { assertNever } from '../../core/protocol';
+import type { HostToStudyWebview, StudyWebviewToHost } from '../../core/protocol';
+import { saveExportWithNotice } from './panelFiles';
+import { WebviewPanelController, webviewOptions } from './webviewPanelController';
+import type { ResultsPanelDeps } from './resultsPanel';
+import { loadStudyRuns } from './studyData';
+
+export const STUDY_VIEW_TYPE = 'aelab.study';
+const GENERATE_REPORT_COMMAND = 'aelab.generateReport';
+
+const keyOf = (runDirs: readonly string[]) => [...runDirs].sort().join('\n');
+
+export class StudyPanel extends WebviewPanelController<HostToStudyWebview, StudyWebviewToHost> {
+  private static readonly open = new Map<string, StudyPanel>();
+
+  static show(deps: ResultsPanelDeps, runDirs: readonly string[], openRun: (runDir: string) => void): StudyPanel {
+    const existing = StudyPanel.open.get(keyOf(runDirs));
+    if (existing) {
+      existing.panel.reveal();
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(STUDY_VIEW_TYPE, `Study of ${runDirs.length} runs`, vscode.ViewColumn.Active, webviewOptions(deps));
+    return new StudyPanel(deps, panel, runDirs, openRun);
+  }
+
+  static revive(deps: ResultsPanelDeps, panel: vscode.WebviewPanel, runDirs: readonly string[], openRun: (runDir: string) => void): StudyPanel {
+    StudyPanel.open.get(keyOf(runDirs))?.dispose();
+    return new StudyPanel(deps, panel, runDirs, openRun);
+  }
+
+  private ready = false;
+  private readonly key: string;
+
+  private constructor(deps: ResultsPanelDeps, panel: vscode.WebviewPanel, readonly runDirs: readonly string[], private readonly openRun: (runDir: string) => void) {
+    super(deps, panel, 'study', panel.title);
+    this.key = keyOf(runDirs);
+    StudyPanel.open.set(this.key, this);
+    this._register({ dispose: () => { if (StudyPanel.open.get(this.key) === this) StudyPanel.open.delete(this.key); } });
+  }
+
+  describe(): { kind: 'study'; runDirs: string[]; ready: boolean; imagesServed: number } {
+    return { kind: 'study', runDirs: [...this.runDirs], ready: this.ready, imagesServed: 0 };
+  }
+
+  protected async onMessage(message: StudyWebviewToHost): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        this.post(loadStudyRuns(this.runDirs));
+        return;
+      case 'openRun':
+        if (this.runDirs.includes(message.runDir)) this.openRun(message.runDir);
+        return;
+      case 'saveFile': {
+        const notice = await saveExportWithNotice(message.file);
+        if (notice) this.post({ type: 'notice', ...notice });
+        return;
+      }
+      case 'generateReport':
+        // The command asks where and shows progress; the panel only names its runs.
+        await vscode.commands.executeCommand(GENERATE_REPORT_COMMAND, [...this.runDirs]);
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+}
