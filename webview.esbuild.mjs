@@ -16,6 +16,11 @@ export const WEBVIEW_OUT = join(root, 'dist', 'webview');
 export async function buildWebviews({ watch = false, production = false } = {}) {
   mkdirSync(WEBVIEW_OUT, { recursive: true });
   copyFileSync(require.resolve('uplot/dist/uPlot.min.css'), join(WEBVIEW_OUT, 'uPlot.min.css'));
+  // A second uPlot instance for chart exports at pixel ratio 2 (src/webview/shared/exportRenderer.ts):
+  // uPlot keeps the ratio in module state, so the export needs a module of its own: a copy of the file.
+  const exportCopy = join(root, 'out', 'webview-vendor', 'uplot-export.mjs');
+  mkdirSync(dirname(exportCopy), { recursive: true });
+  copyFileSync(require.resolve('uplot/dist/uPlot.esm.js'), exportCopy);
   const options = {
     absWorkingDir: root,
     entryPoints: {
@@ -34,6 +39,7 @@ export async function buildWebviews({ watch = false, production = false } = {}) 
     logLevel: 'warning',
     // Webview code must not reach for Node: fail the build instead of shipping a broken bundle.
     external: [],
+    alias: { 'uplot-export': exportCopy },
   };
   if (watch) {
     const ctx = await esbuild.context(options);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { confusionAt } from '../../src/core/metrics';
-import { readScores } from '../../src/core/runFolder';
+import { readMetrics, readScores } from '../../src/core/runFolder';
 import type { PanelRunData, ResultsWebviewToHost } from '../../src/core/protocol';
 import { imageSourceOf, loadPanelRun } from '../../src/extension/panels/panelData';
 import { buildWebviewBundles, canvasInk, openPanel, OpenPanel, PanelServer, percentile, saveScreenshot, startPanelServer, waitRendered } from './harness';
@@ -264,16 +264,28 @@ describeInChromium('panel webviews in chromium', function () {
       assert.match(text, /# Synthetic run for the panel tests\./);
     });
 
-    it('exports a chart as PNG and the metrics and scores as CSV through the host', async () => {
+    it('exports a chart as PNG (pixel ratio 2) and SVG, and the metrics and scores as CSV through the host', async () => {
       await panel.page.click('#histogram-png');
+      await panel.page.click('#loss-svg');
       await panel.page.click('#export-metrics');
       await panel.page.click('#export-scores');
       await panel.page.waitForFunction(() => true);
       const deadline = Date.now() + 5000;
-      while (panel.saved.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (panel.saved.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const png = panel.saved.find((f) => f.kind === 'png');
       assert.ok(png && png.kind === 'png');
-      assert.equal(Buffer.from(png.base64, 'base64').subarray(1, 4).toString('latin1'), 'PNG');
+      const bytes = Buffer.from(png.base64, 'base64');
+      assert.equal(bytes.subarray(1, 4).toString('latin1'), 'PNG');
+      // The page runs at device pixel ratio 1; the export is drawn again at 2.
+      const cssWidth = await panel.page.evaluate(() => (document.querySelector('#histogram .uplot canvas') as HTMLCanvasElement).getBoundingClientRect().width);
+      assert.equal(bytes.readUInt32BE(16), Math.round(cssWidth) * 2, 'PNG at 2x the chart width');
+      const svg = panel.saved.find((f) => f.kind === 'svg');
+      assert.ok(svg && svg.kind === 'svg' && svg.suggestedName.endsWith('-loss-per-epoch.svg'));
+      assert.match(svg.text, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+      assert.match(svg.text, /<title>Loss per epoch<\/title>/);
+      // One polyline per loss series, with one vertex per recorded epoch.
+      const lines = [...svg.text.matchAll(/<polyline points="([^"]+)"/g)].map((m) => m[1].split(' ').length);
+      assert.ok(lines.length >= 2 && lines.every((n) => n === readMetrics(FIXTURE_DIR).length), `polylines ${lines} vs ${readMetrics(FIXTURE_DIR).length} epochs`);
       const csvs = panel.saved.filter((f): f is Extract<typeof f, { kind: 'csv' }> => f.kind === 'csv');
       assert.ok(csvs.some((c) => c.suggestedName.endsWith('-metrics.csv') && /^row,threshold,tp,tn,fp,fn/.test(c.text) && /\nmarker,/.test(c.text)));
       const scores = csvs.find((c) => c.suggestedName.endsWith('-scores.csv'));

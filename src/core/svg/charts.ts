@@ -21,6 +21,7 @@ export interface LineChartOptions {
   width?: number;
   height?: number;
   logY?: boolean;
+  logX?: boolean;
   /** Category names for x = 0, 1, 2... (a parameter with non-numeric values). */
   xCategories?: string[];
   theme?: ChartTheme;
@@ -44,7 +45,8 @@ export function lineChart(o: LineChartOptions): string {
   const xMin = xs.length ? Math.min(...xs) : 0, xMax = xs.length ? Math.max(...xs) : 1;
   const yMin = ys.length ? Math.min(...ys) : 0, yMax = ys.length ? Math.max(...ys) : 1;
   const pad = o.xCategories ? 0.5 : 0;
-  const x = linearScale(xMin - pad, xMax + pad, area.left, area.right);
+  const xPositive = xs.filter((v) => v > 0);
+  const x: Scale = o.logX && xPositive.length ? logScale(Math.min(...xPositive), Math.max(...xPositive), area.left, area.right) : linearScale(xMin - pad, xMax + pad, area.left, area.right);
   if (o.xCategories) x.ticks = o.xCategories.map((_, i) => i);
   const y: Scale = o.logY && yMin > 0 ? logScale(yMin, yMax, area.bottom, area.top) : linearScale(yMin, yMax, area.bottom, area.top);
   const parts = [axes(area, x, y, theme, o.xLabel, o.yLabel, o.xCategories ? (v) => o.xCategories?.[v] ?? '' : undefined)];

@@ -5,7 +5,7 @@ import uPlot from 'uplot';
 import { SortedScores } from '../../core/metrics';
 import { assertNever } from '../../core/protocol';
 import type { CompareWebviewToHost, ComparePanelState, HostToCompareWebview, PanelRunData } from '../../core/protocol';
-import { Chart, chartCard, chartPngBase64, epochAxes, themedAxes } from '../shared/charts';
+import { Chart, chartCard, ChartFormat, chartPngBase64, chartSvg, epochAxes, exportButtons, themedAxes } from '../shared/charts';
 import { toCsv } from '../shared/csv';
 import { controlChecked, controlValue, h } from '../shared/dom';
 import { fmtRate, fmtSeconds } from '../shared/format';
@@ -129,19 +129,15 @@ class CompareApp {
 
     const lossLog = h('vscode-checkbox', { id: 'compare-loss-log', checked: view.lossLog }, 'log scale');
     lossLog.addEventListener('change', () => { view.lossLog = controlChecked(lossLog); this.render(); });
-    const lossPng = h('vscode-button', { appearance: 'secondary', id: 'compare-loss-png' }, 'PNG');
-    loss.tools.append(lossLog, lossPng);
+    loss.tools.append(lossLog, ...exportButtons('compare-loss', (format) => this.exportChart(lossChart.plot, 'Loss per epoch', format)));
     const mode = h('vscode-dropdown', { id: 'compare-curves-mode' },
       h('vscode-option', { value: 'roc', selected: view.curves === 'roc' }, 'ROC curves'),
       h('vscode-option', { value: 'distributions', selected: view.curves === 'distributions' }, 'Score distributions'));
     mode.addEventListener('change', () => { view.curves = controlValue(mode) === 'distributions' ? 'distributions' : 'roc'; this.render(); });
-    const curvesPng = h('vscode-button', { appearance: 'secondary', id: 'compare-curves-png' }, 'PNG');
-    curves.tools.append(mode, curvesPng);
+    curves.tools.append(mode, ...exportButtons('compare-curves', (format) => this.exportChart(curvesChart.plot, view.curves === 'roc' ? 'ROC curves' : 'Score distributions', format)));
 
     const lossChart = this.lossChart(loss.body, rows, view.lossLog);
     const curvesChart = view.curves === 'roc' ? this.rocChart(curves.body, rows) : this.distributionChart(curves.body, rows);
-    lossPng.addEventListener('click', () => this.exportPng(lossChart.plot, 'Loss per epoch'));
-    curvesPng.addEventListener('click', () => this.exportPng(curvesChart.plot, view.curves === 'roc' ? 'ROC curves' : 'Score distributions'));
     if (view.curves === 'distributions' && new Set(this.runs.filter((r) => r.scores).map((r) => r.scores?.kind)).size > 1) {
       curves.footer.append(h('span', { class: 'hint' }, 'The runs use different scores (mse and ssim): their distributions share an axis but not a unit.'));
     }
@@ -269,9 +265,11 @@ class CompareApp {
     return chart;
   }
 
-  private exportPng(u: uPlot, title: string): void {
+  private exportChart(u: uPlot, title: string, format: ChartFormat): void {
     const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-    this.channel.post({ type: 'saveFile', file: { kind: 'png', suggestedName: `compare-${slug}.png`, base64: chartPngBase64(u, title, this.theme) } });
+    const suggestedName = `compare-${slug}.${format}`;
+    if (format === 'svg') this.channel.post({ type: 'saveFile', file: { kind: 'svg', suggestedName, text: chartSvg(u, title, this.theme) } });
+    else void chartPngBase64(u, title, this.theme).then((base64) => this.channel.post({ type: 'saveFile', file: { kind: 'png', suggestedName, base64 } }));
   }
 }
 

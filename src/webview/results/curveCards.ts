@@ -3,13 +3,13 @@
 import uPlot from 'uplot';
 import { prCurve, precisionRecallVsThreshold, rocCurve } from '../../core/metrics';
 import type { OperatingPoint } from '../../core/runFormat';
-import { Chart, chartCard, drawPoint, drawVerticalLine, themedAxes } from '../shared/charts';
+import { Chart, chartCard, ChartFormat, exportButtons, drawPoint, drawVerticalLine, themedAxes } from '../shared/charts';
 import { h } from '../shared/dom';
 import { fmtRate } from '../shared/format';
 import type { ThemeColors } from '../shared/theme';
 import type { ResultsModel } from './model';
 
-type ExportPng = (u: uPlot, title: string) => void;
+type ExportChart = (u: uPlot, title: string, format: ChartFormat) => void;
 
 interface CurveChart {
   card: ReturnType<typeof chartCard>;
@@ -35,16 +35,14 @@ export class CurveCards {
   private readonly roc: CurveChart;
   private readonly pr: CurveChart;
 
-  constructor(private readonly model: ResultsModel, private theme: ThemeColors, private readonly exportPng: ExportPng) {
+  constructor(private readonly model: ResultsModel, private theme: ThemeColors, private readonly exportChart: ExportChart) {
     const auroc = model.run.summary?.auroc;
     const ap = model.run.summary?.averagePrecision;
     this.sweep = { card: chartCard('sweep', 'Precision, recall, F1 vs threshold'), title: 'Precision, recall, F1 vs threshold' };
     this.roc = { card: chartCard('roc', `ROC · AUROC ${fmtRate(auroc)}`), title: `ROC (AUROC ${fmtRate(auroc)})` };
     this.pr = { card: chartCard('pr', `Precision–recall · AP ${fmtRate(ap)}`), title: `Precision-recall (AP ${fmtRate(ap)})` };
     for (const c of [this.sweep, this.roc, this.pr]) {
-      const png = h('vscode-button', { appearance: 'secondary', id: `${c.card.root.id}-png`, title: 'Save the chart as PNG' }, 'PNG');
-      png.addEventListener('click', () => c.chart && this.exportPng(c.chart.plot, c.title));
-      c.card.tools.append(png);
+      c.card.tools.append(...exportButtons(c.card.root.id, (format) => c.chart && this.exportChart(c.chart.plot, c.title, format)));
     }
     this.roc.card.footer.append(h('span', { class: 'hint', id: 'roc-point' }));
     this.pr.card.footer.append(h('span', { class: 'hint', id: 'pr-point' }));

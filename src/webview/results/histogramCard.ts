@@ -3,7 +3,7 @@
 // recomputed for the zoomed range), double-click to zoom out, click a bar to see its images.
 import uPlot from 'uplot';
 import { histogram, Histogram, indicesInBin } from '../../core/histogram';
-import { Chart, chartCard, drawVerticalLine, markerLabelSpan, themedAxes } from '../shared/charts';
+import { Chart, chartCard, ChartFormat, exportButtons, drawVerticalLine, markerLabelSpan, themedAxes } from '../shared/charts';
 import { assignLabelRows } from '../shared/labelRows';
 import { controlChecked, controlValue, h, setText } from '../shared/dom';
 import { fmtScore } from '../shared/format';
@@ -16,7 +16,7 @@ export interface HistogramCallbacks {
   onDragEnd(threshold: number): void;
   onBinClick(indices: number[], label: string): void;
   onSettingsChange(): void;
-  exportPng(u: uPlot, title: string): void;
+  exportChart(u: uPlot, title: string, format: ChartFormat): void;
 }
 
 const BIN_CHOICES = [20, 40, 60, 100, 150, 250];
@@ -59,9 +59,7 @@ export class HistogramCard {
       this.rebuild();
       cb.onSettingsChange();
     });
-    const png = h('vscode-button', { appearance: 'secondary', id: 'histogram-png', title: 'Save the chart as PNG' }, 'PNG');
-    png.addEventListener('click', () => this.chart && cb.exportPng(this.chart.plot, 'Error distribution'));
-    card.tools.append(bins, logY, logX, png);
+    card.tools.append(bins, logY, logX, ...exportButtons('histogram', (format) => this.chart && cb.exportChart(this.chart.plot, 'Error distribution', format)));
     this.hint = h('span', { class: 'hint', id: 'histogram-hint' });
     card.footer.append(this.hint);
   }

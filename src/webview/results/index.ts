@@ -3,7 +3,7 @@
 import uPlot from 'uplot';
 import { assertNever } from '../../core/protocol';
 import type { BatchLossPoint, HostToResultsWebview, PanelImageSource, PanelRunData, PanelTestImage, ResultsWebviewToHost } from '../../core/protocol';
-import { chartPngBase64 } from '../shared/charts';
+import { ChartFormat, chartPngBase64, chartSvg } from '../shared/charts';
 import { h } from '../shared/dom';
 import { fmtRate, fmtSeconds } from '../shared/format';
 import { onThemeChange, readTheme, ThemeColors } from '../shared/theme';
@@ -155,8 +155,8 @@ class ResultsApp {
     this.root.replaceChildren(this.header, notice, grid);
     this.renderHeader();
 
-    const exportPng = (u: uPlot, title: string) => this.exportPng(u, title);
-    this.loss = new LossCard(this.theme, view.lossLog, (log) => { view.lossLog = log; this.saveState(); }, exportPng);
+    const exportChart = (u: uPlot, title: string, format: ChartFormat) => this.exportChart(u, title, format);
+    this.loss = new LossCard(this.theme, view.lossLog, (log) => { view.lossLog = log; this.saveState(); }, exportChart);
     grid.append(this.loss.root);
     if (this.batchLoss.length > 0 && this.view?.runDir === run.runDir) this.loss.setBatchLoss(0, this.batchLoss);
 
@@ -188,9 +188,9 @@ class ResultsApp {
         this.samples?.showSelection(indices, label);
       },
       onSettingsChange: () => this.saveState(),
-      exportPng,
+      exportChart,
     });
-    this.curves = new CurveCards(model, this.theme, exportPng);
+    this.curves = new CurveCards(model, this.theme, exportChart);
     this.samples = new SamplesCard(model, view, { request: (indices) => this.requestImages(indices) }, () => this.saveState());
     grid.classList.add('results-grid');
     grid.append(this.metrics.root, this.histogram.root, ...this.curves.roots, this.metrics.strategiesRoot, this.samples.root);
@@ -291,9 +291,11 @@ class ResultsApp {
     return run ? `${run.experimentName}-${run.runId}` : 'aelab';
   }
 
-  private exportPng(u: uPlot, title: string): void {
+  private exportChart(u: uPlot, title: string, format: ChartFormat): void {
     const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-    this.channel.post({ type: 'saveFile', file: { kind: 'png', suggestedName: `${this.baseName()}-${slug}.png`, base64: chartPngBase64(u, title, this.theme) } });
+    const suggestedName = `${this.baseName()}-${slug}.${format}`;
+    if (format === 'svg') this.channel.post({ type: 'saveFile', file: { kind: 'svg', suggestedName, text: chartSvg(u, title, this.theme) } });
+    else void chartPngBase64(u, title, this.theme).then((base64) => this.channel.post({ type: 'saveFile', file: { kind: 'png', suggestedName, base64 } }));
   }
 
   private exportMetrics(): void {

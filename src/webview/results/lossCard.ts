@@ -4,7 +4,7 @@
 import uPlot from 'uplot';
 import type { BatchLossPoint } from '../../core/protocol';
 import type { EpochMetrics, RunSummary } from '../../core/runFormat';
-import { Chart, chartCard, drawVerticalLine, epochAxes, themedAxes } from '../shared/charts';
+import { Chart, chartCard, ChartFormat, exportButtons, drawVerticalLine, epochAxes, themedAxes } from '../shared/charts';
 import { controlChecked, h } from '../shared/dom';
 import { ThemeColors, withAlpha } from '../shared/theme';
 
@@ -61,7 +61,7 @@ export class LossCard {
   private batches: BatchLossPoint[] = [];
   private wallTime = false;
 
-  constructor(private theme: ThemeColors, private logScale: boolean, private readonly onLogChange: (log: boolean) => void, private readonly exportPng: (u: uPlot, title: string) => void) {
+  constructor(private theme: ThemeColors, private logScale: boolean, private readonly onLogChange: (log: boolean) => void, private readonly exportChart: (u: uPlot, title: string, format: ChartFormat) => void) {
     const card = chartCard('loss', 'Loss per epoch');
     this.root = card.root;
     this.body = card.body;
@@ -77,9 +77,7 @@ export class LossCard {
       this.wallTime = controlChecked(time);
       this.rebuild();
     });
-    const png = h('vscode-button', { appearance: 'secondary', id: 'loss-png', title: 'Save the chart as PNG' }, 'PNG');
-    png.addEventListener('click', () => this.chart && this.exportPng(this.chart.plot, 'Loss per epoch'));
-    card.tools.append(log, time, png);
+    card.tools.append(log, time, ...exportButtons('loss', (format) => this.chart && this.exportChart(this.chart.plot, 'Loss per epoch', format)));
     card.footer.append(this.status);
   }
 

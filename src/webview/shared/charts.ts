@@ -1,7 +1,9 @@
 // uPlot helpers: charts sized to their container, theme-coloured axes, a card with a title and an
 // export button, and PNG export that adds the title and legend (uPlot keeps those in the DOM).
 import uPlot from 'uplot';
+import { lineChart } from '../../core/svg/charts';
 import { h } from './dom';
+import { withExportCopy } from './exportRenderer';
 import type { ThemeColors } from './theme';
 
 export const CHART_HEIGHT = 240;
@@ -27,6 +29,9 @@ export function epochAxes(theme: ThemeColors, yLabel: string): uPlot.Axis[] {
   return [{ ...x, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] }, y];
 }
 
+/** Each chart's options, so an export can draw it again at pixel ratio 2. */
+const CHART_OPTIONS = new WeakMap<uPlot, uPlot.Options>();
+
 /** A uPlot chart that follows its container's width. */
 export class Chart {
   readonly plot: uPlot;
@@ -36,7 +41,9 @@ export class Chart {
     const width = Math.max(200, container.clientWidth || 400);
     // A static legend: live values under the cursor read as "--" most of the time.
     const legend: uPlot.Legend = { live: false, ...options.legend };
-    this.plot = new uPlot({ ...options, legend, width, height: options.height ?? CHART_HEIGHT }, data, container);
+    const full = { ...options, legend, width, height: options.height ?? CHART_HEIGHT };
+    this.plot = new uPlot(full, data, container);
+    CHART_OPTIONS.set(this.plot, full);
     let lastWidth = width;
     this.resize = new ResizeObserver(() => {
       const w = Math.max(200, container.clientWidth);
@@ -62,6 +69,17 @@ export interface ChartCard {
   footer: HTMLElement;
 }
 
+export type ChartFormat = 'png' | 'svg';
+
+/** PNG and SVG export buttons of a chart card (ids `${id}-png`, `${id}-svg`). */
+export function exportButtons(id: string, onExport: (format: ChartFormat) => void): HTMLElement[] {
+  return (['png', 'svg'] as const).map((format) => {
+    const button = h('vscode-button', { appearance: 'secondary', id: `${id}-${format}`, title: `Save the chart as ${format.toUpperCase()}` }, format.toUpperCase());
+    button.addEventListener('click', () => onExport(format));
+    return button;
+  });
+}
+
 export function chartCard(id: string, title: string): ChartCard {
   const titleEl = h('h3', { class: 'card-title' }, title);
   const tools = h('div', { class: 'card-tools' });
@@ -77,8 +95,35 @@ function seriesColor(u: uPlot, i: number): string {
   return typeof stroke === 'string' ? stroke : '#888';
 }
 
-/** The chart as a PNG (base64, no data: prefix), with title and legend drawn in. */
-export function chartPngBase64(u: uPlot, title: string, theme: ThemeColors): string {
+/** The chart as a PNG (base64, no data: prefix) at pixel ratio 2 or more, with title and legend drawn in. */
+export async function chartPngBase64(u: uPlot, title: string, theme: ThemeColors): Promise<string> {
+  const options = CHART_OPTIONS.get(u);
+  return options ? withExportCopy(u, options, (copy) => canvasPng(copy, title, theme)) : canvasPng(u, title, theme);
+}
+
+/** The chart as SVG: its series as vector lines, the axes, title and legend (markers drawn by hooks are not included). */
+export function chartSvg(u: uPlot, title: string, theme: ThemeColors): string {
+  const xs = u.data[0] as ArrayLike<number>;
+  const series = [];
+  for (let i = 1; i < u.series.length; i++) {
+    const s = u.series[i];
+    if (s.show === false) continue;
+    const ys = u.data[i] as ArrayLike<number | null | undefined>;
+    const points: [number, number][] = [];
+    for (let k = 0; k < xs.length; k++) {
+      const y = ys[k];
+      if (y !== null && y !== undefined && Number.isFinite(y)) points.push([xs[k], y]);
+    }
+    series.push({ name: String(s.label ?? `series ${i}`), points, dashed: Array.isArray(s.dash) && s.dash.length > 0, color: seriesColor(u, i) });
+  }
+  const svgTheme = { background: theme.background, foreground: theme.foreground, grid: theme.grid, fontFamily: theme.font.replace(/^\d+px\s*/, ''), series: series.map((s) => s.color), normal: theme.normal, anomalous: theme.anomalous, threshold: theme.threshold };
+  return lineChart({
+    title, xLabel: String(u.axes[0]?.label ?? ''), yLabel: String(u.axes[1]?.label ?? ''), series, width: Math.max(480, u.width), height: Math.max(280, u.height + 60),
+    logX: u.scales.x?.distr === 3, logY: u.scales.y?.distr === 3, theme: svgTheme,
+  });
+}
+
+function canvasPng(u: uPlot, title: string, theme: ThemeColors): string {
   const src = u.ctx.canvas;
   const dpr = src.width / Math.max(1, u.width);
   const titleHeight = Math.round(26 * dpr);
