@@ -338,6 +338,17 @@ describeInChromium('panel webviews in chromium', function () {
     assert.ok(await canvasInk(panel.page, '#compare-loss .uplot canvas') > 0.005);
     assert.ok(await canvasInk(panel.page, '#compare-curves .uplot canvas') > 0.005);
     await saveScreenshot(panel.page, 'compare-panel');
+    await panel.page.click('#compare-loss-svg');
+    await panel.page.click('#compare-curves-png');
+    const deadline = Date.now() + 5000;
+    while (panel.saved.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const svg = panel.saved.find((f) => f.kind === 'svg');
+    assert.ok(svg && svg.kind === 'svg');
+    assert.equal([...svg.text.matchAll(/<polyline /g)].length, 6, 'train and validation loss of three runs');
+    const png = panel.saved.find((f) => f.kind === 'png');
+    assert.ok(png && png.kind === 'png');
+    const cssWidth = await panel.page.evaluate(() => (document.querySelector('#compare-curves .uplot canvas') as HTMLCanvasElement).getBoundingClientRect().width);
+    assert.equal(Buffer.from(png.base64, 'base64').readUInt32BE(16), Math.round(cssWidth) * 2, 'PNG at pixel ratio 2');
     await panel.page.evaluate(() => {
       const d = document.getElementById('compare-curves-mode') as (HTMLElement & { value: string }) | null;
       if (!d) throw new Error('no mode dropdown');
