@@ -74,6 +74,17 @@ export default tseslint.config(
     },
   },
   {
+    // report (aelab report, Generate Report): core and Node; shared by the CLI and the extension host,
+    // so it imports neither of them, nor the engine.
+    files: ['src/report/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        ban(['vscode', ...TFJS], 'the report imports neither vscode nor TensorFlow.js'),
+        ban([...layer('engine'), ...layer('extension'), ...layer('cli'), ...layer('worker'), ...layer('webview')], 'the report imports only core'),
+      ] }],
+    },
+  },
+  {
     // extension host: core and vscode; the engine runs in the worker process, never here
     // (esbuild would silently bundle TensorFlow.js into dist/extension.js).
     files: ['src/extension/**/*.ts'],

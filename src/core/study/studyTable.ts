@@ -4,6 +4,7 @@
 // (sorted, filtered, columns hidden) is computed once here and exported from the same cells.
 import type { ResolvedExperiment } from '../experiment.generated';
 import type { RunSummary } from '../runFormat';
+import { stats } from '../sweep/table';
 
 export type ParamValue = string | number | boolean | undefined;
 
@@ -67,12 +68,10 @@ export interface StudyColumn { key: string; label: string; kind: 'label' | 'para
 
 export interface StudyTable { columns: StudyColumn[]; rows: StudyRow[]; grouped: boolean }
 
-/** Mean, sample standard deviation (n - 1; 0 for one value), min and max. */
+/** Mean, sample standard deviation (n - 1; 0 for one value), min and max: the sweep table's statistics. */
 export function describe(values: readonly number[]): MetricCell {
-  const n = values.length;
-  const mean = n ? values.reduce((a, b) => a + b, 0) / n : NaN;
-  const std = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : 0;
-  return { mean, std, min: n ? Math.min(...values) : NaN, max: n ? Math.max(...values) : NaN, n };
+  if (values.length === 0) return { mean: NaN, std: 0, min: NaN, max: NaN, n: 0 };
+  return { ...stats(values), n: values.length };
 }
 
 function mostCommon(values: ParamValue[]): string {

@@ -38,7 +38,8 @@ function finite(values: number[]): number[] {
 export function lineChart(o: LineChartOptions): string {
   const theme = o.theme ?? LIGHT_THEME;
   const width = o.width ?? 640, height = o.height ?? 360;
-  const area = plotArea(width, height, 1);
+  const key = legend(o.series.map((s, i) => ({ label: s.name, color: theme.series[i % theme.series.length], dashed: s.dashed })), 64, 40, theme, width - 16);
+  const area = plotArea(width, height, key.rows);
   const xs = finite(o.series.flatMap((s) => s.points.map((p) => p[0])));
   const ys = finite(o.series.flatMap((s) => [...s.points.map((p) => p[1]), ...(s.band ?? []).flatMap((b) => [b[1], b[2]])]));
   if (o.logY) ys.splice(0, ys.length, ...ys.filter((v) => v > 0));
@@ -61,7 +62,7 @@ export function lineChart(o: LineChartOptions): string {
     if (pts.length > 1) parts.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`);
     for (const p of pts) parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="${color}"/>`);
   });
-  parts.push(legend(o.series.map((s, i) => ({ label: s.name, color: theme.series[i % theme.series.length], dashed: s.dashed })), area.left, 40, theme));
+  parts.push(key.svg);
   return svgDocument(width, height, theme, o.title, parts.join(''));
 }
 
@@ -102,7 +103,7 @@ export function histogramChart(o: HistogramChartOptions): string {
     parts.push(`<line class="threshold" x1="${px}" x2="${px}" y1="${area.top}" y2="${area.bottom}" stroke="${theme.threshold}" stroke-width="${t.chosen ? 2 : 1}"${t.chosen ? '' : ' stroke-dasharray="4 3"'}/>`);
     parts.push(`<text x="${px + 3}" y="${area.top + 12 + i * 12}" fill="${theme.threshold}" font-size="10">${escapeXml(t.label)}</text>`);
   });
-  parts.push(legend([{ label: 'normal', color: theme.normal }, { label: 'anomalous', color: theme.anomalous }, { label: 'chosen threshold', color: theme.threshold }], area.left, 40, theme));
+  parts.push(legend([{ label: 'normal', color: theme.normal }, { label: 'anomalous', color: theme.anomalous }, { label: 'chosen threshold', color: theme.threshold }], area.left, 40, theme).svg);
   return svgDocument(width, height, theme, o.title, parts.join(''));
 }
 
@@ -161,7 +162,8 @@ export interface BarChartOptions {
 export function barChart(o: BarChartOptions): string {
   const theme = o.theme ?? LIGHT_THEME;
   const width = o.width ?? 720, height = o.height ?? 360;
-  const area = plotArea(width, height, 1);
+  const key = legend(o.groups.map((g, gi) => ({ label: g.published ? `${g.name} (published)` : g.name, color: theme.series[gi % theme.series.length], dashed: g.published })), 64, 40, theme, width - 16);
+  const area = plotArea(width, height, key.rows);
   const values = o.groups.flatMap((g) => g.values).filter((v): v is number => v !== undefined && Number.isFinite(v));
   const y = linearScale(o.yMin ?? Math.min(0, ...values), o.yMax ?? Math.max(1e-9, ...values), area.bottom, area.top);
   const x = linearScale(-0.5, o.categories.length - 0.5, area.left, area.right);
@@ -179,7 +181,7 @@ export function barChart(o: BarChartOptions): string {
       parts.push(`<rect x="${x0}" y="${top}" width="${n2(barWidth - 1)}" height="${n2(area.bottom - top)}" ${fill}><title>${escapeXml(`${g.name}, ${o.categories[ci]}: ${formatTick(v)}`)}</title></rect>`);
     });
   });
-  parts.push(legend(o.groups.map((g, gi) => ({ label: g.published ? `${g.name} (published)` : g.name, color: theme.series[gi % theme.series.length], dashed: g.published })), area.left, 40, theme));
+  parts.push(key.svg);
   return svgDocument(width, height, theme, o.title, parts.join(''));
 }
 

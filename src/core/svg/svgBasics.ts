@@ -124,13 +124,20 @@ export function axes(area: PlotArea, x: Scale, y: Scale, theme: ChartTheme, xLab
   return parts.join('');
 }
 
-/** One legend entry per item, in a row under the title. */
-export function legend(items: { label: string; color: string; dashed?: boolean }[], x: number, y: number, theme: ChartTheme): string {
-  let cx = x;
-  return items.map((item) => {
-    const s = `<line x1="${cx}" x2="${cx + 18}" y1="${y - 4}" y2="${y - 4}" stroke="${item.color}" stroke-width="3"${item.dashed ? ' stroke-dasharray="4 3"' : ''}/>`
-      + `<text x="${cx + 22}" y="${y}" fill="${theme.foreground}">${escapeXml(item.label)}</text>`;
-    cx += 30 + item.label.length * 7.4;
+/** One legend entry per item, in rows under the title that wrap at `maxX`. */
+export function legend(items: { label: string; color: string; dashed?: boolean }[], x: number, y: number, theme: ChartTheme, maxX = Infinity): { svg: string; rows: number } {
+  let cx = x, cy = y, rows = items.length > 0 ? 1 : 0;
+  const svg = items.map((item) => {
+    const width = 30 + item.label.length * 7.4;
+    if (cx > x && cx + width > maxX) {
+      cx = x;
+      cy += 16;
+      rows++;
+    }
+    const s = `<line x1="${cx}" x2="${cx + 18}" y1="${cy - 4}" y2="${cy - 4}" stroke="${item.color}" stroke-width="3"${item.dashed ? ' stroke-dasharray="4 3"' : ''}/>`
+      + `<text x="${cx + 22}" y="${cy}" fill="${theme.foreground}">${escapeXml(item.label)}</text>`;
+    cx += width;
     return s;
   }).join('');
+  return { svg, rows };
 }
