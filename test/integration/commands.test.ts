@@ -32,6 +32,25 @@ describe('commands', () => {
     await waitFor('a ready compare panel', () => a.panels.describe().find((p) => p.kind === 'compare' && p.ready && p.runDirs.length === dirs.length), 20_000);
   });
 
+  it('Open Study opens a ready study panel; Generate Report writes the report of the selected runs', async () => {
+    const a = await api();
+    const runs = await runsOf(a, 'baseline');
+    const dirs = runs.map((r) => r.dir as string).filter(Boolean);
+    const uris = await vscode.commands.executeCommand<vscode.Uri[]>('aelab.openStudy', runs[0], runs);
+    assert.deepEqual(uris.map((u) => u.fsPath).sort(), [...dirs].sort());
+    await waitFor('a ready study panel', () => a.panels.describe().find((p) => p.kind === 'study' && p.ready && p.runDirs.length === dirs.length), 20_000);
+    const out = path.join(workspaceRoot(), 'report-out');
+    try {
+      const html = await vscode.commands.executeCommand<string>('aelab.generateReport', runs[0], runs, out);
+      assert.equal(html, path.join(out, 'report.html'));
+      const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+      for (const r of runs.filter((x) => x.state === 'completed')) assert.ok(md.includes(r.runId ?? path.basename(r.dir as string)), `${r.dir} is in the report`);
+      assert.ok(fs.readdirSync(path.join(out, 'figures')).some((f) => f.endsWith('.svg')));
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it('"Use this threshold" writes strategy manual + value through a WorkspaceEdit, keeping comments', async () => {
     const file = path.join(workspaceRoot(), 'threshold-target.aelab.yaml');
     fs.writeFileSync(file, '# my notes\nname: threshold-target\nevaluation:\n  threshold:\n    strategy: percentile  # was the default\n    percentile: 99.5\n');
