@@ -155,7 +155,7 @@ samples?: number
  */
 export interface ThresholdConfig {
 /**
- * Which threshold drives the confusion matrix (every strategy is computed and stored).
+ * Which threshold drives the confusion matrix (every strategy is computed and stored). mixture, the default, is label-free and needs no validation images (docs/STUDY.md).
  */
 strategy?: ("manual" | "percentile" | "mean-std" | "max-f1" | "fpr" | "mixture")
 /**
@@ -330,7 +330,7 @@ samples: number
  */
 export interface ResolvedThresholdConfig {
 /**
- * Which threshold drives the confusion matrix (every strategy is computed and stored).
+ * Which threshold drives the confusion matrix (every strategy is computed and stored). mixture, the default, is label-free and needs no validation images (docs/STUDY.md).
  */
 strategy: ("manual" | "percentile" | "mean-std" | "max-f1" | "fpr" | "mixture")
 /**

@@ -254,13 +254,14 @@ describe('experiment files: located problems', () => {
   it('bottleneck activation defaults to relu; validationSplit 0 needs a test-score threshold', () => {
     const r = validateExperiment('name: a\nmodel: { bottleneck: 32 }\n', 'f');
     assert.equal(r.experiment?.model.bottleneckActivation, 'relu');
-    const p = bad('name: a\ndata:\n  validationSplit: 0\n');
-    assert.equal(at(p), 'bad.aelab.yaml:3:20-3:21');
-    assert.match(p.message, /percentile \(the default\) needs validation images.*mixture/);
+    const p = bad('name: a\ndata:\n  validationSplit: 0\nevaluation:\n  threshold:\n    strategy: percentile\n');
+    assert.equal(at(p), 'bad.aelab.yaml:6:15-6:25');
+    assert.match(p.message, /^threshold strategy percentile needs validation images, but data\.validationSplit is 0: use strategy mixture/);
     const q = bad('name: a\ndata: { validationSplit: 0 }\nevaluation:\n  threshold: { strategy: fpr }\n');
     assert.equal(q.line, 4);
     assert.match(q.message, /strategy fpr needs validation images/);
-    const ok = validateExperiment('name: a\ndata: { validationSplit: 0 }\nevaluation: { threshold: { strategy: mixture } }\n', 'f');
+    const ok = validateExperiment('name: a\ndata: { validationSplit: 0 }\n', 'f');
+    assert.equal(ok.experiment?.evaluation.threshold.strategy, 'mixture', 'the default strategy needs no validation images');
     assert.equal(ok.ok, true, JSON.stringify(ok.problems));
     assert.deepEqual(ok.problems, []);
   });
