@@ -73,7 +73,7 @@ async function child(architecture: Architecture, trainN: number, scoreN: number,
   const peak = () => Math.round(process.resourceUsage().maxRSS / 1024);
   const print = (row: BenchRow) => console.log(JSON.stringify(row));
 
-  const model = buildModel({ architecture, latentSize: 16 }, 1);
+  const model = buildModel({ architecture, latentSize: 16, bottleneckActivation: 'relu' }, 1);
   const training: ResolvedTrainingConfig = {
     loss: 'mse', ssimWeight: 0.5, optimizer: 'adam', learningRate: 1e-3, momentum: 0, batchSize, epochs: 1,
   };

@@ -88,7 +88,7 @@ class Trainer {
   private batch = 0;
 
   constructor(architecture: Architecture, loss: Loss, private readonly images: Float32Array) {
-    this.model = buildModel({ architecture, latentSize: 16 }, 1);
+    this.model = buildModel({ architecture, latentSize: 16, bottleneckActivation: 'relu' }, 1);
     this.variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.loss = lossFunction({ loss, ssimWeight: 0.5, optimizer: 'adam', learningRate: 1e-3, momentum: 0, batchSize: BATCH, epochs: 1 });
   }

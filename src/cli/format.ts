@@ -29,7 +29,9 @@ export function formatSummary(s: RunSummary): string {
     ['actual normal', `FP ${p.fp}`, `TN ${p.tn}`],
   ]));
   lines.push('');
-  lines.push(`precision ${fmt(p.precision)}   recall ${fmt(p.recall)}   F1 ${fmt(p.f1)}   accuracy ${fmt(p.accuracy)}   false-positive rate ${pct(p.fpr)}`);
+  const usesLabels = s.thresholds.find((t) => t.strategy === s.chosen)?.usesLabels ?? false;
+  lines.push(`precision ${fmt(p.precision)}   recall ${fmt(p.recall)}   F1 ${fmt(p.f1)} (${s.chosen}${usesLabels ? ', uses test labels' : ''})   accuracy ${fmt(p.accuracy)}   false-positive rate ${pct(p.fpr)}`);
   lines.push(`epochs ${s.epochsRun} (best ${s.bestEpoch}${s.stoppedEarly ? ', stopped early' : ''})   training ${fmt(s.trainSeconds, 1)} s   total ${fmt(s.totalSeconds, 1)} s   backend ${s.backend}${s.trainingThreads === 2 ? ' (2 threads)' : ''}${s.peakMemoryMB ? `   peak memory ${s.peakMemoryMB} MB` : ''}`);
+  for (const warning of s.warnings ?? []) lines.push(`warning: ${warning}`);
   return lines.join('\n');
 }

@@ -49,7 +49,7 @@ trainLimit?: number
  */
 testLimit?: number
 /**
- * Fraction of the training images held out for validation loss and label-free thresholds.
+ * Fraction of the training images held out for validation loss and the validation-based thresholds (percentile, mean-std, fpr). 0 trains on every image: the loss curves then show the training loss, and the label-free threshold is the mixture strategy, which needs only the test scores.
  */
 validationSplit?: number
 /**
@@ -75,7 +75,14 @@ testLabels: string
 export interface TrainContamination {
 fraction: number
 type?: CorruptionType
+/**
+ * In the unit of this type (see corruption.level); default: the test corruption's level when the type is the same, else this type's default.
+ */
 level?: number
+/**
+ * contaminated: the validation split carries the same fraction of corrupted images as the training data, as real data would (its validation loss and validation-based thresholds see them). clean: only the training part is corrupted; the validation-based thresholds then rely on clean normals a real user would not have.
+ */
+validation?: ("contaminated" | "clean")
 }
 /**
  * How anomalies are injected into the test set.
@@ -90,7 +97,7 @@ fraction?: number
  */
 type?: ("gaussian" | "salt-and-pepper" | "speckle" | "uniform" | "occlusion" | "blur")
 /**
- * gaussian/speckle: noise standard deviation; salt-and-pepper: fraction of pixels flipped; uniform: half-width of uniform noise; occlusion: block side as a fraction of the image side; blur: Gaussian sigma in pixels.
+ * Strength of the corruption, in the type's unit; the default depends on the type (mean absolute pixel change of each default on MNIST, pixels in [0, 1]). gaussian: noise standard deviation in pixel units, default 0.2 (0.087). salt-and-pepper: fraction of pixels set to 0 or 1, default 0.1 (0.050). speckle: standard deviation of the multiplicative noise (x + x*N(0, level^2)), default 1 (0.049). uniform: half-width of U(-level, level) noise in pixel units, default 0.3 (0.082). occlusion: side of the white block as a fraction of the image side, default 0.4 = 11 px (0.119). blur: Gaussian sigma in pixels, default 1 (0.056).
  */
 level?: number
 }
@@ -107,6 +114,10 @@ latentSize?: number
  * cnn only: insert a dense bottleneck of this many units between encoder and decoder (without it the 7x7x32 code is larger than the image).
  */
 bottleneck?: number
+/**
+ * cnn with bottleneck: activation of the code layer. relu (as Ruff et al.'s peer) measured better one-class AUROC than linear; see docs/STUDY.md.
+ */
+bottleneckActivation?: ("relu" | "linear")
 }
 export interface TrainingConfig {
 /**
@@ -151,9 +162,9 @@ samples?: number
  */
 export interface ThresholdConfig {
 /**
- * Which threshold drives the confusion matrix (every strategy is computed and stored).
+ * Which threshold drives the confusion matrix (every strategy is computed and stored). mixture, the default, is label-free and needs no validation images (docs/STUDY.md).
  */
-strategy?: ("manual" | "percentile" | "mean-std" | "max-f1" | "fpr")
+strategy?: ("manual" | "percentile" | "mean-std" | "max-f1" | "fpr" | "mixture")
 /**
  * manual: the threshold.
  */
@@ -245,7 +256,7 @@ trainLimit?: number
  */
 testLimit?: number
 /**
- * Fraction of the training images held out for validation loss and label-free thresholds.
+ * Fraction of the training images held out for validation loss and the validation-based thresholds (percentile, mean-std, fpr). 0 trains on every image: the loss curves then show the training loss, and the label-free threshold is the mixture strategy, which needs only the test scores.
  */
 validationSplit: number
 /**
@@ -271,7 +282,14 @@ testLabels: string
 export interface ResolvedTrainContamination {
 fraction: number
 type?: CorruptionType
+/**
+ * In the unit of this type (see corruption.level); default: the test corruption's level when the type is the same, else this type's default.
+ */
 level?: number
+/**
+ * contaminated: the validation split carries the same fraction of corrupted images as the training data, as real data would (its validation loss and validation-based thresholds see them). clean: only the training part is corrupted; the validation-based thresholds then rely on clean normals a real user would not have.
+ */
+validation: ("contaminated" | "clean")
 }
 /**
  * How anomalies are injected into the test set.
@@ -286,9 +304,9 @@ fraction: number
  */
 type: ("gaussian" | "salt-and-pepper" | "speckle" | "uniform" | "occlusion" | "blur")
 /**
- * gaussian/speckle: noise standard deviation; salt-and-pepper: fraction of pixels flipped; uniform: half-width of uniform noise; occlusion: block side as a fraction of the image side; blur: Gaussian sigma in pixels.
+ * Strength of the corruption, in the type's unit; the default depends on the type (mean absolute pixel change of each default on MNIST, pixels in [0, 1]). gaussian: noise standard deviation in pixel units, default 0.2 (0.087). salt-and-pepper: fraction of pixels set to 0 or 1, default 0.1 (0.050). speckle: standard deviation of the multiplicative noise (x + x*N(0, level^2)), default 1 (0.049). uniform: half-width of U(-level, level) noise in pixel units, default 0.3 (0.082). occlusion: side of the white block as a fraction of the image side, default 0.4 = 11 px (0.119). blur: Gaussian sigma in pixels, default 1 (0.056).
  */
-level: number
+level?: number
 }
 export interface ResolvedModelConfig {
 /**
@@ -303,6 +321,10 @@ latentSize: number
  * cnn only: insert a dense bottleneck of this many units between encoder and decoder (without it the 7x7x32 code is larger than the image).
  */
 bottleneck?: number
+/**
+ * cnn with bottleneck: activation of the code layer. relu (as Ruff et al.'s peer) measured better one-class AUROC than linear; see docs/STUDY.md.
+ */
+bottleneckActivation: ("relu" | "linear")
 }
 export interface ResolvedTrainingConfig {
 /**
@@ -347,9 +369,9 @@ samples: number
  */
 export interface ResolvedThresholdConfig {
 /**
- * Which threshold drives the confusion matrix (every strategy is computed and stored).
+ * Which threshold drives the confusion matrix (every strategy is computed and stored). mixture, the default, is label-free and needs no validation images (docs/STUDY.md).
  */
-strategy: ("manual" | "percentile" | "mean-std" | "max-f1" | "fpr")
+strategy: ("manual" | "percentile" | "mean-std" | "max-f1" | "fpr" | "mixture")
 /**
  * manual: the threshold.
  */

@@ -5,7 +5,7 @@ import type { ResolvedExperiment } from './experiment.generated';
 export const RUN_FORMAT_VERSION = 1;
 
 export type RunState = 'running' | 'completed' | 'cancelled' | 'failed';
-export type ThresholdStrategy = 'manual' | 'percentile' | 'mean-std' | 'max-f1' | 'fpr';
+export type ThresholdStrategy = 'manual' | 'percentile' | 'mean-std' | 'max-f1' | 'fpr' | 'mixture';
 
 /** config.json */
 export interface RunConfigFile {
@@ -111,6 +111,8 @@ export interface RunSummary {
   trainingThreads?: number;
   /** Peak resident memory of the process that ran it (engine + data), in MiB. */
   peakMemoryMB?: number;
+  /** Problems the run found in its own setup (e.g. corrupted test images identical to their originals); absent when none. */
+  warnings?: string[];
 }
 
 /** manual-threshold.json: a threshold the user chose in the Results panel ("Use this threshold"),

@@ -1,9 +1,11 @@
 // Threshold strategies. Every strategy is computed for every run and stored in summary.json, so
 // the results view can switch between them without rerunning; the experiment's
 // threshold.strategy only picks which one drives the confusion matrix. score >= threshold
-// means anomaly. Only max-f1 looks at test labels; the others see validation normals alone.
+// means anomaly. Only max-f1 looks at test labels; mixture sees the test scores without labels;
+// the others see validation normals alone.
 import type { ResolvedThresholdConfig } from './experiment.generated';
 import { SortedScores, thresholdForFprSorted } from './metrics';
+import { fitLogScoreMixture } from './mixtureThreshold';
 import type { ThresholdResult, ThresholdStrategy } from './runFormat';
 
 /**
@@ -51,7 +53,7 @@ const NORMALS = 'validation normal scores';
 
 /**
  * Every threshold strategy that can be computed from these scores, in the order manual,
- * percentile, mean-std, max-f1, fpr:
+ * percentile, mean-std, max-f1, fpr, mixture:
  * - manual: cfg.value, only when it is a finite number;
  * - percentile: percentile(validationScores, cfg.percentile);
  * - mean-std: mean + cfg.k * population std of validationScores;
@@ -59,7 +61,9 @@ const NORMALS = 'validation normal scores';
  *   the highest such score); left out when the test labels contain no anomaly;
  * - fpr: the smallest threshold flagging at most cfg.targetFpr of validationScores, i.e. the
  *   next double above the (n - m)-th smallest validation score where m = floor(targetFpr * n)
- *   (see thresholdForFprSorted).
+ *   (see thresholdForFprSorted);
+ * - mixture: from the test scores alone, no labels (mixtureThreshold.ts); left out when they
+ *   cannot hold two components.
  * The validation strategies are left out when there are no validation scores; chooseThreshold
  * explains a missing strategy. Throws when a validation score is NaN, since every
  * validation-based threshold would be meaningless.
@@ -118,7 +122,24 @@ export function computeThresholds(
       description: `lowest threshold flagging at most ${short(cfg.targetFpr * 100)}% of ${n} ${NORMALS} (flags ${flagged})`,
     });
   }
+
+  const mixture = fitLogScoreMixture(testScores);
+  if (mixture) {
+    const flagged = countAtOrAbove(testScores, mixture.threshold);
+    results.push({
+      strategy: 'mixture',
+      value: mixture.threshold,
+      usesLabels: false,
+      description: `two-Gaussian mixture on ${testScores.length} log test scores (no labels): ${short(mixture.high.weight * 100)}% in the high component; flags ${flagged}`,
+    });
+  }
   return results;
+}
+
+function countAtOrAbove(values: ArrayLike<number>, threshold: number): number {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] >= threshold) count++;
+  return count;
 }
 
 const MISSING_REASON: Record<ThresholdStrategy, string> = {
@@ -127,6 +148,7 @@ const MISSING_REASON: Record<ThresholdStrategy, string> = {
   'mean-std': 'it needs validation scores and there were none',
   fpr: 'it needs validation scores and there were none',
   'max-f1': 'it needs at least one anomaly among the test labels',
+  mixture: 'it needs at least 4 test scores with at least 2 different values',
 };
 
 /** The result for `strategy`; throws an Error saying why it is missing. */

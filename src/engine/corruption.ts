@@ -26,6 +26,41 @@ export function chooseCorrupted(count: number, fraction: number, rng: Rng): Uint
   return mask;
 }
 
+/** Mean absolute pixel change under which a corrupted image counts as (nearly) identical to its original: one grey level of 255. */
+export const NEARLY_IDENTICAL_CHANGE = 1 / 255;
+
+export interface CorruptionChange {
+  /** Images compared (the corrupted ones). */
+  corrupted: number;
+  /** Of those, images whose mean absolute pixel change is below NEARLY_IDENTICAL_CHANGE. */
+  nearlyIdentical: number;
+  /** Mean absolute pixel change over all of them (0 when none). */
+  meanAbsChange: number;
+}
+
+/** How much corruption changed the images at `indices` (a level can be too weak to change anything, e.g. blur sigma 0.2 px). */
+export function measureCorruption(original: Float32Array, corrupted: Float32Array, indices: ArrayLike<number>, pixels: number): CorruptionChange {
+  let nearlyIdentical = 0;
+  let total = 0;
+  for (let k = 0; k < indices.length; k++) {
+    const base = indices[k] * pixels;
+    let sum = 0;
+    for (let p = base; p < base + pixels; p++) sum += Math.abs(corrupted[p] - original[p]);
+    const mean = sum / pixels;
+    total += mean;
+    if (mean < NEARLY_IDENTICAL_CHANGE) nearlyIdentical++;
+  }
+  return { corrupted: indices.length, nearlyIdentical, meanAbsChange: indices.length > 0 ? total / indices.length : 0 };
+}
+
+/** The run's warning when corrupted test images are (nearly) their originals; undefined when none is. */
+export function corruptionWarning(change: CorruptionChange, type: CorruptionType, level: number): string | undefined {
+  if (change.nearlyIdentical === 0) return undefined;
+  return `${change.nearlyIdentical} of ${change.corrupted} corrupted test images are (nearly) identical to their originals `
+    + `(mean absolute pixel change below 1/255; ${type} at level ${level} changes pixels by ${change.meanAbsChange.toFixed(4)} on average): `
+    + 'they are labelled anomalous but look normal, so AUROC and F1 understate the model; raise corruption.level';
+}
+
 const clip01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 
 /**

@@ -8,9 +8,9 @@
 //               ReLU (tanh for the code); the dense layers before batch norm have no bias (batch
 //               norm's beta takes its place), the output dense has one and no batch norm
 //   cnn         Conv 16 3x3/2 -> Conv 32 3x3/2 (7x7x32) -> ConvT 16 3x3/2 -> ConvT 1 3x3/2 sigmoid;
-//               with `bottleneck` set: Flatten -> Dense(bottleneck, linear) -> Dense(7*7*32, ReLU)
-//               -> Reshape between encoder and decoder. The code is linear (like PCA's): a ReLU
-//               code can lose units for good, and the decoder's first dense supplies the nonlinearity.
+//               with `bottleneck` set: Flatten -> Dense(bottleneck, bottleneckActivation) ->
+//               Dense(7*7*32, ReLU) -> Reshape between encoder and decoder. A ReLU code (the
+//               default) scored higher one-class AUROC than a linear one (docs/STUDY.md).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ResolvedModelConfig } from '../core/experiment.generated';
@@ -88,7 +88,7 @@ function fcnDeep(init: Initializers, latent: number, size: ImageSize): tfl.layer
   ];
 }
 
-function cnn(init: Initializers, bottleneck: number | undefined, size: ImageSize): tfl.layers.Layer[] {
+function cnn(init: Initializers, bottleneck: number | undefined, codeActivation: Activation, size: ImageSize): tfl.layers.Layer[] {
   // Two stride-2 'same' convolutions halve each side twice; the transposed ones double it back.
   if (size.width % 4 !== 0 || size.height % 4 !== 0) {
     throw new Error(`the cnn architecture needs image sides divisible by 4, got ${size.width}x${size.height}`);
@@ -105,7 +105,7 @@ function cnn(init: Initializers, bottleneck: number | undefined, size: ImageSize
   });
   const middle = bottleneck === undefined ? [] : [
     tfl.layers.flatten({ name: 'flatten' }),
-    dense(init, 'code', bottleneck, 'linear'),
+    dense(init, 'code', bottleneck, codeActivation),
     dense(init, 'dec_dense', codeShape[0] * codeShape[1] * codeShape[2], 'relu'),
     tfl.layers.reshape({ name: 'dec_reshape', targetShape: codeShape }),
   ];
@@ -128,7 +128,7 @@ export function buildModel(cfg: ResolvedModelConfig, seed: number, size: ImageSi
   switch (cfg.architecture) {
     case 'fcn-simple': layers = fcnSimple(init, cfg.latentSize, size); break;
     case 'fcn-deep': layers = fcnDeep(init, cfg.latentSize, size); break;
-    case 'cnn': layers = cnn(init, cfg.bottleneck, size); break;
+    case 'cnn': layers = cnn(init, cfg.bottleneck, cfg.bottleneckActivation, size); break;
     default: return assertNever(cfg.architecture, 'architecture');
   }
   return tfl.sequential({ name: `aelab_${cfg.architecture.replace('-', '_')}`, layers });

@@ -4,15 +4,16 @@
 import type { ResolvedExperiment } from '../core/experiment.generated';
 import { InputError } from '../core/errors';
 import { rngFor } from '../core/rng';
+import { corruptionLevel } from '../core/corruptionLevels';
 import type { Dataset } from './datasets';
-import { chooseCorrupted, corruptImages } from './corruption';
+import { chooseCorrupted, CorruptionChange, corruptImages, corruptionWarning, measureCorruption } from './corruption';
 
 export interface PreparedData {
   width: number;
   height: number;
   train: Float32Array;
   trainCount: number;
-  /** Clean normal images held out from training: validation loss and label-free thresholds. */
+  /** Normal images held out from training (contaminated like the training data unless trainContamination.validation is clean). */
   validation: Float32Array;
   validationCount: number;
   /** Test images as they were before corruption. */
@@ -27,6 +28,12 @@ export interface PreparedData {
   /** 1 where the test image was corrupted. */
   testCorrupted: Uint8Array;
   trainContaminated: number;
+  /** Validation images corrupted (trainContamination.validation contaminated). */
+  validationContaminated: number;
+  /** How much the test corruption changed the corrupted images. */
+  testCorruptionChange: CorruptionChange;
+  /** Problems with the data the run should report (e.g. corruption too weak to change images). */
+  warnings: string[];
 }
 
 
@@ -54,7 +61,8 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
     throw new InputError(`data.normalClasses [${data.normalClasses?.join(', ')}] leaves no training images among the ${dataset.train.count} loaded`);
   }
   rngFor(seed, 'split').shuffle(candidates);
-  const validationCount = Math.max(1, Math.round(candidates.length * data.validationSplit));
+  // validationSplit 0 trains on every image (no validation set); any other split keeps at least one.
+  const validationCount = data.validationSplit === 0 ? 0 : Math.max(1, Math.round(candidates.length * data.validationSplit));
   const trainCount = candidates.length - validationCount;
   if (trainCount < 1) {
     throw new InputError(`only ${candidates.length} training image(s) after filtering: not enough for a validation split of ${data.validationSplit}`);
@@ -63,13 +71,21 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
   const train = gather(dataset.train.images, pixels, candidates.slice(validationCount));
 
   let trainContaminated = 0;
+  let validationContaminated = 0;
   if (data.trainContamination && data.trainContamination.fraction > 0) {
     const c = data.trainContamination;
-    const mask = chooseCorrupted(trainCount, c.fraction, rngFor(seed, 'train-contamination-choice'));
-    const indices: number[] = [];
-    mask.forEach((m, i) => { if (m) indices.push(i); });
-    corruptImages(train, indices, c.type ?? corruption.type, c.level ?? corruption.level, rngFor(seed, 'train-contamination-noise'), width, height);
-    trainContaminated = indices.length;
+    const type = c.type ?? corruption.type;
+    const level = c.level ?? (type === corruption.type ? corruptionLevel(corruption.type, corruption.level) : corruptionLevel(type, undefined));
+    const contaminate = (images: Float32Array, count: number, stream: string): number => {
+      const mask = chooseCorrupted(count, c.fraction, rngFor(seed, `${stream}-choice`));
+      const indices: number[] = [];
+      mask.forEach((m, i) => { if (m) indices.push(i); });
+      corruptImages(images, indices, type, level, rngFor(seed, `${stream}-noise`), width, height);
+      return indices.length;
+    };
+    trainContaminated = contaminate(train, trainCount, 'train-contamination');
+    // Real data is contaminated before anyone splits it; 'clean' is the optimistic lab setting.
+    if ((c.validation ?? 'contaminated') === 'contaminated') validationContaminated = contaminate(validation, validationCount, 'validation-contamination');
   }
 
   const testCount = dataset.test.count;
@@ -78,7 +94,12 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
   const testCorrupted = chooseCorrupted(testCount, corruption.fraction, rngFor(seed, 'test-corruption-choice'));
   const corruptedIndices: number[] = [];
   testCorrupted.forEach((m, i) => { if (m) corruptedIndices.push(i); });
-  corruptImages(testInput, corruptedIndices, corruption.type, corruption.level, rngFor(seed, 'test-corruption-noise'), width, height);
+  const level = corruptionLevel(corruption.type, corruption.level);
+  corruptImages(testInput, corruptedIndices, corruption.type, level, rngFor(seed, 'test-corruption-noise'), width, height);
+  const testCorruptionChange = measureCorruption(testOriginal, testInput, corruptedIndices, pixels);
+  const warnings: string[] = [];
+  const weak = corruptionWarning(testCorruptionChange, corruption.type, level);
+  if (weak) warnings.push(weak);
 
   const testClasses = dataset.test.labels.slice(0, testCount);
   const testLabels = new Uint8Array(testCount);
@@ -94,6 +115,7 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
   }
   return {
     width, height, train, trainCount, validation, validationCount,
-    testOriginal, testInput, testCount, testLabels, testClasses, testCorrupted, trainContaminated,
+    testOriginal, testInput, testCount, testLabels, testClasses, testCorrupted, trainContaminated, validationContaminated,
+    testCorruptionChange, warnings,
   };
 }

@@ -79,7 +79,8 @@ async function runWithData(request: RunRequest, options: RunOptions, backend: st
     throw new InputError(`cannot score with the model of ${request.modelFrom}: it has no ${RUN_FILES.model}/model.json`);
   }
   log(`${dataset.source}: ${data.trainCount} training, ${data.validationCount} validation, ${data.testCount} test images (${data.testLabels.reduce((s, v) => s + v, 0)} anomalous)`);
-  if (data.trainContaminated > 0) log(`training contamination: ${data.trainContaminated} training images corrupted`);
+  if (data.trainContaminated > 0) log(`training contamination: ${data.trainContaminated} training and ${data.validationContaminated} validation images corrupted`);
+  for (const warning of data.warnings) emit({ type: 'log', level: 'warn', message: warning });
 
   // Inputs are good: from here on the run folder exists and always ends in a final state.
   // Created exclusively: a run id another run took in the same second is never shared.
@@ -237,6 +238,7 @@ async function trainAndEvaluate(
       backend,
       trainingThreads: trained.threads,
       peakMemoryMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      ...(data.warnings.length > 0 ? { warnings: data.warnings } : {}),
     };
     // summary.json is written last of the results: with status completed, it marks a whole run.
     writeJsonAtomic(path.join(runDir, RUN_FILES.summary), summary);

@@ -9,7 +9,7 @@ import { rngFor } from '../core/rng';
 import type { EpochMetrics } from '../core/runFormat';
 import { lossFunction, type LossFunction } from './losses';
 import { applyModel } from './models';
-import { DataParallelSession } from './dataParallel';
+import { DataParallelSession, splitBatch } from './dataParallel';
 import { CollectiveAbortedError } from './thread/collective';
 import { makeOptimizer } from './optimizers';
 import type { EngineThread } from './thread/spawn';
@@ -103,6 +103,50 @@ class LossSum {
   }
 }
 
+/**
+ * Whether one thread computes each step in the two halves two threads would (halvesStep): on wasm,
+ * where the data-parallel path exists, for models without batch norm (whose statistics two
+ * threads share mid-pass, which one thread cannot replay half by half).
+ */
+export function computesInHalves(model: tfl.LayersModel): boolean {
+  return tf.getBackend() === 'wasm' && !model.layers.some((layer) => /BatchNormalization/.test(layer.getClassName()));
+}
+
+/**
+ * One optimizer step on the first n rows of `batch`, computed exactly as data-parallel training on
+ * two threads computes it (dataParallel.ts): the gradients of each half's share of the batch loss,
+ * added, then one update; so a seed gives the same bytes on one thread as on two. Returns the
+ * batch loss, the two halves' losses added in float64 as the two-thread path does.
+ */
+function halvesStep(
+  model: tfl.LayersModel, optimizer: tf.Optimizer, loss: LossFunction, variables: tf.Variable[],
+  batch: Float32Array, n: number, width: number, height: number,
+): number {
+  const pixels = width * height;
+  const split = splitBatch(n);
+  const secondFrom = n === 1 ? 0 : split.main;
+  const halves = [
+    { from: 0, rows: split.main },
+    { from: secondFrom, rows: split.thread },
+  ].map(({ from, rows }) => {
+    const x = tf.tensor4d(batch.subarray(from * pixels, (from + rows) * pixels), [rows, height, width, 1]);
+    try {
+      return optimizer.computeGradients(() => tf.mul(loss(x, applyModel(model, x, true)), rows / (split.main + split.thread)) as tf.Scalar, variables);
+    } finally {
+      x.dispose();
+    }
+  });
+  const [first, second] = halves;
+  const summed: tf.NamedTensorMap = {};
+  try {
+    for (const v of variables) summed[v.name] = tf.add(first.grads[v.name], second.grads[v.name]);
+    optimizer.applyGradients(summed);
+    return first.value.dataSync()[0] + second.value.dataSync()[0];
+  } finally {
+    tf.dispose([...halves.flatMap((h) => [h.value, ...Object.values(h.grads)]), ...Object.values(summed)]);
+  }
+}
+
 /** Copies of every weight (moving statistics too); the model's own tensors change as it trains. */
 function snapshot(model: tfl.LayersModel): tf.Tensor[] {
   return tf.tidy(() => model.getWeights().map((w) => tf.clone(w)));
@@ -162,6 +206,9 @@ export async function trainAutoencoder(
   if (parallel) {
     const session = parallel;
     trainStep = (n) => tf.scalar(session.step(batchBuffer, n));
+  } else if (computesInHalves(model)) {
+    const { optimizer } = (single = makeOptimizer(cfg));
+    trainStep = (n) => tf.scalar(halvesStep(model, optimizer, loss, trainable, batchBuffer, n, width, height));
   } else {
     const { optimizer } = (single = makeOptimizer(cfg));
     trainStep = (n) => {

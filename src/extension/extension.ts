@@ -25,7 +25,7 @@ import { ExperimentDiagnostics } from './diagnostics';
 import { ExperimentsTreeProvider, VIEW_ID } from './experimentsTree';
 import { ExperimentLanguageFeatures } from './languageFeatures';
 import { ExperimentQuickFixes } from './quickFixes';
-import { formatMetric, formatMs } from './model/format';
+import { formatF1, formatMetric, formatMs } from './model/format';
 import { Panels } from './panels/panels';
 import { RunManager } from './runManager';
 import { RunStatusBar } from './statusBar';
@@ -69,7 +69,7 @@ export function activate(context: vscode.ExtensionContext): AelabApi {
         const s = run.summary;
         if (readSettings().openResultsOnComplete && run.runDir) void vscode.commands.executeCommand(COMMANDS.openResults, run.runDir);
         else {
-          void vscode.window.showInformationMessage(`${name} completed: AUROC ${formatMetric(s?.auroc)}, F1 ${formatMetric(s?.operatingPoint.f1)}`, 'Open Results').then((a) => {
+          void vscode.window.showInformationMessage(`${name} completed: AUROC ${formatMetric(s?.auroc)}, ${formatF1(s)}`, 'Open Results').then((a) => {
             if (a && run.runDir) void vscode.commands.executeCommand(COMMANDS.openResults, run.runDir);
           });
         }

@@ -91,7 +91,7 @@ describe('training in a worker process', function () {
       assert.equal(top.runId, run.runId);
       const item = a.tree.getTreeItem(top);
       assert.equal(iconId(item), 'pass');
-      assert.match(String(item.description), /^AUROC \d\.\d{3} · F1 \d\.\d{3}$/);
+      assert.match(String(item.description), /^AUROC \d\.\d{3} · F1 \d\.\d{3} \(\w[\w-]*(, uses test labels)?\)$/);
 
       // aelab.openResultsOnComplete (default true) opened the results.
       await waitFor('results panel', () => a.panels.describe().find((p) => p.kind === 'results' && p.runDirs[0] === dir && p.ready), 20_000);

@@ -20,7 +20,7 @@ describe('experiments tree', () => {
     const [done, failed] = runs;
     assert.equal(done.state, 'completed');
     const doneItem = a.tree.getTreeItem(done);
-    assert.equal(doneItem.description, 'AUROC 0.973 · F1 0.862');
+    assert.equal(doneItem.description, 'AUROC 0.973 · F1 0.862 (percentile)');
     assert.equal(iconId(doneItem), 'pass');
     assert.equal(doneItem.contextValue, 'aelab.run.completed.results');
     const failedItem = a.tree.getTreeItem(failed);

@@ -62,7 +62,7 @@ describe('aelab CLI', function () {
     assert.doesNotMatch(res.out, /epoch 2\//);
     assert.match(res.out, /AUROC \d\.\d{4}/);
     assert.match(res.out, /TP \d+/);
-    assert.match(res.out, /precision \d\.\d{4}\s+recall \d\.\d{4}\s+F1 \d\.\d{4}/);
+    assert.match(res.out, /precision \d\.\d{4}\s+recall \d\.\d{4}\s+F1 \d\.\d{4} \(mixture\)/);
     const runDir = /run folder: (.*)$/m.exec(res.out)?.[1] ?? '';
     assert.ok(fs.existsSync(path.join(runDir, 'summary.json')));
     const runId = path.basename(runDir);

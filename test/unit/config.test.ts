@@ -132,7 +132,7 @@ describe('experiment files: located problems', () => {
     assert.equal(at(p), 'bad.aelab.yaml:3:11-3:12');
     assert.equal(p.message, 'training.epochs must be an integer >= 1, got 0');
     assert.equal(p.path, 'training.epochs');
-    assert.equal(bad('name: a\ndata:\n  validationSplit: 0\n').message, 'data.validationSplit must be a number > 0, got 0');
+    assert.equal(bad('name: a\ndata:\n  validationSplit: -0.1\n').message, 'data.validationSplit must be a number >= 0, got -0.1');
   });
 
   it('bad enum: at the value, with the allowed values', () => {
@@ -230,6 +230,40 @@ describe('experiment files: located problems', () => {
     const none = bad('name: a\ncorruption:\n  fraction: 0\n');
     assert.equal(at(none), 'bad.aelab.yaml:3:13-3:14');
     assert.match(none.message, /no anomalies/);
+  });
+
+  it('corruption level defaults per type; training contamination takes its own type\'s default', () => {
+    const level = (yaml: string) => {
+      const r = validateExperiment(`name: a\n${yaml}`, 'f');
+      assert.ok(r.ok && r.experiment, JSON.stringify(r.problems));
+      return r.experiment;
+    };
+    const expected = { gaussian: 0.2, 'salt-and-pepper': 0.1, speckle: 1, uniform: 0.3, occlusion: 0.4, blur: 1 };
+    for (const [type, value] of Object.entries(expected)) {
+      assert.equal(level(`corruption: { type: ${type} }\n`).corruption.level, value, type);
+    }
+    assert.equal(level('corruption: { type: blur, level: 2.5 }\n').corruption.level, 2.5, 'a written level wins');
+    const c = level('corruption: { type: blur, level: 2 }\ndata: { trainContamination: { fraction: 0.1, type: speckle } }\n').data.trainContamination;
+    assert.deepEqual({ level: c?.level, validation: c?.validation }, { level: 1, validation: 'contaminated' });
+    assert.equal(level('corruption: { type: blur, level: 2 }\ndata: { trainContamination: { fraction: 0.1 } }\n').data.trainContamination?.level, 2, 'same type: the test level');
+    // The schema's description states each default, and each mean absolute pixel change.
+    const description = String(schemaAt(['corruption', 'level'])?.description);
+    for (const [type, value] of Object.entries(expected)) assert.match(description, new RegExp(`${type}: [^.]*default ${value}\\b`));
+  });
+
+  it('bottleneck activation defaults to relu; validationSplit 0 needs a test-score threshold', () => {
+    const r = validateExperiment('name: a\nmodel: { bottleneck: 32 }\n', 'f');
+    assert.equal(r.experiment?.model.bottleneckActivation, 'relu');
+    const p = bad('name: a\ndata:\n  validationSplit: 0\nevaluation:\n  threshold:\n    strategy: percentile\n');
+    assert.equal(at(p), 'bad.aelab.yaml:6:15-6:25');
+    assert.match(p.message, /^threshold strategy percentile needs validation images, but data\.validationSplit is 0: use strategy mixture/);
+    const q = bad('name: a\ndata: { validationSplit: 0 }\nevaluation:\n  threshold: { strategy: fpr }\n');
+    assert.equal(q.line, 4);
+    assert.match(q.message, /strategy fpr needs validation images/);
+    const ok = validateExperiment('name: a\ndata: { validationSplit: 0 }\n', 'f');
+    assert.equal(ok.experiment?.evaluation.threshold.strategy, 'mixture', 'the default strategy needs no validation images');
+    assert.equal(ok.ok, true, JSON.stringify(ok.problems));
+    assert.deepEqual(ok.problems, []);
   });
 
   it('settings the chosen options ignore are warnings', () => {

@@ -36,7 +36,8 @@ describe('core/thresholds', () => {
     const testScores = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
     const testLabels = new Uint8Array([0, 0, 1, 0, 1, 1]);
     const results = computeThresholds(config({ strategy: 'manual', value: 0.42, percentile: 50, k: 3, targetFpr: 0.25 }), validation, testScores, testLabels);
-    assert.deepEqual(results.map((r) => r.strategy), ['manual', 'percentile', 'mean-std', 'max-f1', 'fpr']);
+    assert.deepEqual(results.map((r) => r.strategy), ['manual', 'percentile', 'mean-std', 'max-f1', 'fpr', 'mixture']);
+    assert.deepEqual(results.filter((r) => !r.usesLabels && r.strategy !== 'manual').length, 4);
     const t = byStrategy(results);
     assert.equal(t.manual.value, 0.42);
     assert.equal(t.percentile.value, 4.5);

@@ -6,7 +6,16 @@ import * as path from 'node:path';
 import { InputError } from '../../src/core/errors';
 import type { CorruptionType } from '../../src/core/experiment.generated';
 import { rngFor } from '../../src/core/rng';
-import { chooseCorrupted, CORRUPTION_DESCRIPTIONS, CORRUPTION_TYPES, corruptImages, gaussianKernel, OCCLUSION_VALUE } from '../../src/engine/corruption';
+import { validateExperiment } from '../../src/core/config';
+import { DEFAULT_CORRUPTION_LEVELS } from '../../src/core/corruptionLevels';
+import type { ResolvedExperiment } from '../../src/core/experiment.generated';
+import { schemaAt } from '../../src/core/schema';
+import {
+  chooseCorrupted, CORRUPTION_DESCRIPTIONS, CORRUPTION_TYPES, corruptImages, corruptionWarning, gaussianKernel, measureCorruption,
+  NEARLY_IDENTICAL_CHANGE, OCCLUSION_VALUE,
+} from '../../src/engine/corruption';
+import { Dataset, loadDataset } from '../../src/engine/datasets';
+import { prepareData } from '../../src/engine/prepareData';
 
 const W = 28, H = 28, P = W * H;
 
@@ -190,5 +199,58 @@ describe('engine/corruption', () => {
       corruptImages(images, [0], 'blur', 2.5, rngFor(1, 'b'), W, H);
       assert.ok(images.every((v) => Math.abs(v - 0.7) < 1e-6));
     });
+  });
+});
+
+describe('engine/corruption: defaults and the near-identical check', () => {
+  let mnist: Dataset;
+  before(async () => {
+    mnist = await loadDataset({ dataset: 'mnist', validationSplit: 0.1, trainLimit: 300, testLimit: 300 }, '.');
+  });
+  const all = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+  it("each type's default visibly changes real digits, by the mean change the schema states", () => {
+    const description = String(schemaAt(['corruption', 'level'])?.description);
+    for (const type of CORRUPTION_TYPES) {
+      const images = mnist.test.images.slice();
+      corruptImages(images, all(mnist.test.count), type, DEFAULT_CORRUPTION_LEVELS[type], rngFor(5, 'defaults'), W, H);
+      const change = measureCorruption(mnist.test.images, images, all(mnist.test.count), P);
+      assert.equal(change.nearlyIdentical, 0, type);
+      const stated = Number(new RegExp(`${type}: [^.]*default [\\d.]+[^(]*\\((0\\.\\d+)\\)`).exec(description)?.[1]);
+      assert.ok(Math.abs(change.meanAbsChange - stated) < 0.15 * stated, `${type}: measured ${change.meanAbsChange}, schema says ${stated}`);
+      assert.equal(corruptionWarning(change, type, DEFAULT_CORRUPTION_LEVELS[type]), undefined);
+    }
+  });
+
+  it('counts corrupted images that stay (nearly) identical, and says so', () => {
+    const images = mnist.test.images.slice();
+    const chosen = [0, 5, 9, 17];
+    corruptImages(images, chosen, 'blur', 0.2, rngFor(5, 'weak'), W, H);
+    const change = measureCorruption(mnist.test.images, images, chosen, P);
+    assert.equal(change.corrupted, 4);
+    assert.equal(change.nearlyIdentical, 4);
+    assert.ok(change.meanAbsChange < NEARLY_IDENTICAL_CHANGE);
+    assert.match(corruptionWarning(change, 'blur', 0.2) ?? '', /^4 of 4 corrupted test images are \(nearly\) identical .*blur at level 0\.2/);
+    // A mix: two strong, two weak.
+    corruptImages(images, [0, 5], 'gaussian', 0.3, rngFor(5, 'strong'), W, H);
+    assert.equal(measureCorruption(mnist.test.images, images, chosen, P).nearlyIdentical, 2);
+  });
+
+  it('training contamination reaches the validation split unless it is declared clean', () => {
+    const x = (validation: 'clean' | 'contaminated'): ResolvedExperiment => {
+      const r = validateExperiment(`name: c\ndata: { trainLimit: 300, testLimit: 300, trainContamination: { fraction: 0.5, validation: ${validation} } }\n`, 'c.aelab.yaml');
+      assert.ok(r.experiment);
+      return r.experiment;
+    };
+    const clean = prepareData(mnist, x('clean'));
+    const dirty = prepareData(mnist, x('contaminated'));
+    assert.deepEqual(dirty.train, clean.train, 'the training part is the same either way');
+    assert.equal(clean.validationContaminated, 0);
+    assert.equal(dirty.validationContaminated, 15, 'half of the 30 validation images');
+    let changed = 0;
+    for (let i = 0; i < dirty.validationCount; i++) {
+      if (measureCorruption(clean.validation, dirty.validation, [i], P).meanAbsChange > 0) changed++;
+    }
+    assert.equal(changed, 15);
   });
 });

@@ -76,12 +76,12 @@ describe('engine: data-parallel training (two threads)', function () {
   // epoch 2 of the first fcn-deep case, where two threads give 0.1070299. The first epoch, and
   // plain SGD with momentum over both epochs, are held to 1e-5.
   const cases: Array<[ResolvedModelConfig, Partial<ResolvedTrainingConfig>, number]> = [
-    [{ architecture: 'cnn', latentSize: 16 }, {}, 1e-5],
+    [{ architecture: 'cnn', latentSize: 16, bottleneckActivation: 'relu' }, {}, 1e-5],
     // Batch norm: the statistics of the whole batch, synchronised between the threads.
-    [{ architecture: 'fcn-deep', latentSize: 16 }, { optimizer: 'sgd', learningRate: 0.05, momentum: 0.9 }, 1e-5],
-    [{ architecture: 'fcn-deep', latentSize: 16 }, {}, 1e-2],
-    [{ architecture: 'fcn-simple', latentSize: 16 }, { loss: 'mse+ssim' }, 1e-5],
-    [{ architecture: 'cnn', latentSize: 16 }, { optimizer: 'sgd', learningRate: 0.05, momentum: 0.9, batchSize: 7 }, 1e-5],
+    [{ architecture: 'fcn-deep', latentSize: 16, bottleneckActivation: 'relu' }, { optimizer: 'sgd', learningRate: 0.05, momentum: 0.9 }, 1e-5],
+    [{ architecture: 'fcn-deep', latentSize: 16, bottleneckActivation: 'relu' }, {}, 1e-2],
+    [{ architecture: 'fcn-simple', latentSize: 16, bottleneckActivation: 'relu' }, { loss: 'mse+ssim' }, 1e-5],
+    [{ architecture: 'cnn', latentSize: 16, bottleneckActivation: 'relu' }, { optimizer: 'sgd', learningRate: 0.05, momentum: 0.9, batchSize: 7 }, 1e-5],
   ];
   for (const [model, overrides, tolerance] of cases) {
     const cfg = training(overrides);
@@ -116,7 +116,7 @@ describe('engine: data-parallel training (two threads)', function () {
 
   it('after a session the thread is free again: scoring on it gives this thread\'s scores', async () => {
     const d = data(128, 16);
-    const model = buildModel({ architecture: 'fcn-deep', latentSize: 16 }, 9);
+    const model = buildModel({ architecture: 'fcn-deep', latentSize: 16, bottleneckActivation: 'relu' }, 9);
     try {
       await trainAutoencoder(model, d, training({ epochs: 1 }), { seed: 1, thread });
       // Scoring in the thread uses a fresh copy; this checks the main copy is consistent and the thread is free again.
@@ -130,7 +130,7 @@ describe('engine: data-parallel training (two threads)', function () {
 
   it('cancelling ends both sides; the thread serves the next session', async () => {
     const d = data(640, 16);
-    const model = buildModel({ architecture: 'cnn', latentSize: 16 }, 2);
+    const model = buildModel({ architecture: 'cnn', latentSize: 16, bottleneckActivation: 'relu' }, 2);
     try {
       const controller = new AbortController();
       const result = await trainAutoencoder(model, d, training({ epochs: 3 }), {
@@ -147,7 +147,7 @@ describe('engine: data-parallel training (two threads)', function () {
   });
 
   it('a failure on the main side wakes and ends the thread side; the error reaches the caller', async () => {
-    const model = buildModel({ architecture: 'cnn', latentSize: 16 }, 2);
+    const model = buildModel({ architecture: 'cnn', latentSize: 16, bottleneckActivation: 'relu' }, 2);
     try {
       const session = await DataParallelSession.open(thread, model, training(), 4, SIDE, SIDE);
       const batch = images(4, 1);
@@ -164,7 +164,7 @@ describe('engine: data-parallel training (two threads)', function () {
   });
 
   it('a failure on the thread side wakes this side; the thread reports its own error and takes new work', async () => {
-    const model = buildModel({ architecture: 'cnn', latentSize: 16 }, 2);
+    const model = buildModel({ architecture: 'cnn', latentSize: 16, bottleneckActivation: 'relu' }, 2);
     try {
       // This test plays the main thread by hand: it announces more rows than the shared rows hold.
       const parameterCount = model.trainableWeights.reduce((sum, w) => sum + w.read().size, 0);
@@ -190,7 +190,7 @@ describe('engine: data-parallel training (two threads)', function () {
   it('a thread that cannot start training: one thread trains, and the caller is told', async () => {
     const dead = new EngineThread();
     await dead.close();
-    const model = buildModel({ architecture: 'fcn-simple', latentSize: 16 }, 2);
+    const model = buildModel({ architecture: 'fcn-simple', latentSize: 16, bottleneckActivation: 'relu' }, 2);
     const problems: string[] = [];
     try {
       const result = await trainAutoencoder(model, data(64, 8), training({ epochs: 1 }), { seed: 1, thread: dead, onThreadError: (m) => problems.push(m) });

@@ -23,30 +23,30 @@ interface Case {
 const cases: Case[] = [
   {
     name: 'fcn-simple, latent 16',
-    cfg: { architecture: 'fcn-simple', latentSize: 16 },
+    cfg: { architecture: 'fcn-simple', latentSize: 16, bottleneckActivation: 'relu' },
     // 784*128+128 + 128*64+64 + 64*16+16 + 16*64+64 + 64*128+128 + 128*784+784
     parameters: dense(784, 128) + dense(128, 64) + dense(64, 16) + dense(16, 64) + dense(64, 128) + dense(128, 784),
   },
   {
     name: 'fcn-simple, latent 8',
-    cfg: { architecture: 'fcn-simple', latentSize: 8 },
+    cfg: { architecture: 'fcn-simple', latentSize: 8, bottleneckActivation: 'relu' },
     parameters: dense(784, 128) + dense(128, 64) + dense(64, 8) + dense(8, 64) + dense(64, 128) + dense(128, 784),
   },
   {
     name: 'fcn-deep, latent 16',
-    cfg: { architecture: 'fcn-deep', latentSize: 16 },
+    cfg: { architecture: 'fcn-deep', latentSize: 16, bottleneckActivation: 'relu' },
     parameters: denseBn(784, 512) + denseBn(512, 256) + denseBn(256, 128) + denseBn(128, 16)
       + denseBn(16, 128) + denseBn(128, 256) + denseBn(256, 512) + dense(512, 784),
   },
   {
     name: 'cnn',
-    cfg: { architecture: 'cnn', latentSize: 16 },
+    cfg: { architecture: 'cnn', latentSize: 16, bottleneckActivation: 'relu' },
     // 160 + 4640 + 4624 + 145 = 9569
     parameters: conv3x3(1, 16) + conv3x3(16, 32) + conv3x3(32, 16) + conv3x3(16, 1),
   },
   {
     name: 'cnn with a 32-unit dense bottleneck',
-    cfg: { architecture: 'cnn', latentSize: 16, bottleneck: 32 },
+    cfg: { architecture: 'cnn', latentSize: 16, bottleneck: 32, bottleneckActivation: 'relu' },
     parameters: conv3x3(1, 16) + conv3x3(16, 32) + dense(7 * 7 * 32, 32) + dense(32, 7 * 7 * 32) + conv3x3(32, 16) + conv3x3(16, 1),
   },
 ];
@@ -123,7 +123,7 @@ describe('engine: models', function () {
   }
 
   it('seeds each layer differently (no two kernels start alike)', () => {
-    const model = buildModel({ architecture: 'cnn', latentSize: 16, bottleneck: 32 }, 3);
+    const model = buildModel({ architecture: 'cnn', latentSize: 16, bottleneck: 32, bottleneckActivation: 'relu' }, 3);
     try {
       const firsts = model.getWeights().filter((w) => w.rank >= 2).map((w) => w.dataSync()[0]);
       assert.equal(new Set(firsts).size, firsts.length);
@@ -133,7 +133,7 @@ describe('engine: models', function () {
   });
 
   it('fcn-deep uses batch statistics in training mode and moving statistics in inference mode', () => {
-    const model = buildModel({ architecture: 'fcn-deep', latentSize: 16 }, 1);
+    const model = buildModel({ architecture: 'fcn-deep', latentSize: 16, bottleneckActivation: 'relu' }, 1);
     const x = twoImages();
     try {
       const [inference, training] = tf.tidy(() => [applyModel(model, x, false), applyModel(model, x, true)]);
@@ -147,7 +147,7 @@ describe('engine: models', function () {
   });
 
   it('builds for other image sizes; the cnn needs sides divisible by 4', () => {
-    const model = buildModel({ architecture: 'fcn-simple', latentSize: 4 }, 1, { width: 20, height: 12 });
+    const model = buildModel({ architecture: 'fcn-simple', latentSize: 4, bottleneckActivation: 'relu' }, 1, { width: 20, height: 12 });
     try {
       const y = tf.tidy(() => applyModel(model, tf.zeros([3, 12, 20, 1]), false));
       assert.deepEqual(y.shape, [3, 12, 20, 1]);
@@ -155,7 +155,7 @@ describe('engine: models', function () {
     } finally {
       model.dispose();
     }
-    const cnn = buildModel({ architecture: 'cnn', latentSize: 16 }, 1, { width: 32, height: 16 });
+    const cnn = buildModel({ architecture: 'cnn', latentSize: 16, bottleneckActivation: 'relu' }, 1, { width: 32, height: 16 });
     try {
       const y = tf.tidy(() => applyModel(cnn, tf.zeros([1, 16, 32, 1]), false));
       assert.deepEqual(y.shape, [1, 16, 32, 1]);
@@ -163,6 +163,6 @@ describe('engine: models', function () {
     } finally {
       cnn.dispose();
     }
-    assert.throws(() => buildModel({ architecture: 'cnn', latentSize: 16 }, 1, { width: 30, height: 28 }), /divisible by 4/);
+    assert.throws(() => buildModel({ architecture: 'cnn', latentSize: 16, bottleneckActivation: 'relu' }, 1, { width: 30, height: 28 }), /divisible by 4/);
   });
 });

@@ -18,7 +18,7 @@ describe('engine: two-thread scoring', () => {
         const count = 600;
         const images = new Float32Array(count * 784);
         for (let i = 0; i < images.length; i++) images[i] = ((i * 2654435761) % 1000) / 1000;
-        const model = buildModel({ architecture, latentSize: 16 }, 7);
+        const model = buildModel({ architecture, latentSize: 16, bottleneckActivation: 'relu' }, 7);
         try {
           const single = scoreImages(model, images, count, 28, 28, kind, 128);
           const before = tf.memory().numTensors;
@@ -37,7 +37,7 @@ describe('engine: two-thread scoring', () => {
     this.timeout(60000);
     const count = 300;
     const images = new Float32Array(count * 784).map((_, i) => (i % 97) / 97);
-    const model = buildModel({ architecture: 'fcn-simple', latentSize: 16 }, 3);
+    const model = buildModel({ architecture: 'fcn-simple', latentSize: 16, bottleneckActivation: 'relu' }, 3);
     const thread = new EngineThread();
     try {
       const single = scoreImages(model, images, count, 28, 28, 'mse', 64);
@@ -59,7 +59,7 @@ describe('engine: two-thread scoring', () => {
     this.timeout(60000);
     const count = 200;
     const images = new Float32Array(count * 784).map((_, i) => (i % 89) / 89);
-    const model = buildModel({ architecture: 'cnn', latentSize: 16 }, 5);
+    const model = buildModel({ architecture: 'cnn', latentSize: 16, bottleneckActivation: 'relu' }, 5);
     const thread = new EngineThread();
     await thread.close();
     try {

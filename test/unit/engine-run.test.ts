@@ -79,7 +79,7 @@ describe('engine: one whole run', function () {
     assert.equal(summary.averagePrecision, averagePrecision(scores.scores, scores.labels));
     const c = confusionAt(scores.scores, scores.labels, summary.operatingPoint.threshold);
     assert.deepEqual([c.tp, c.tn, c.fp, c.fn], [summary.operatingPoint.tp, summary.operatingPoint.tn, summary.operatingPoint.fp, summary.operatingPoint.fn]);
-    assert.deepEqual(summary.thresholds.map((t) => t.strategy).sort(), ['fpr', 'max-f1', 'mean-std', 'percentile']);
+    assert.deepEqual(summary.thresholds.map((t) => t.strategy).sort(), ['fpr', 'max-f1', 'mean-std', 'mixture', 'percentile']);
     // Noise of std 0.5 is far from anything MNIST looks like: even a one-epoch model separates it.
     assert.ok(summary.auroc > 0.9, `AUROC ${summary.auroc}`);
 
@@ -95,6 +95,27 @@ describe('engine: one whole run', function () {
     const types = events.map((e) => e.type);
     assert.equal(types[types.length - 1], 'completed');
     assert.ok(types.includes('started') && types.includes('epoch') && types.includes('batch'));
+    assert.equal(summary.warnings, undefined, 'noise of std 0.5 changes every image: no warning');
+  });
+
+  it('trains on every image with validationSplit 0, and warns when corrupted images equal their originals', async () => {
+    // Blur of sigma 0.2 px leaves MNIST images unchanged (centre weight 0.99999).
+    const yaml = TINY.replace('name: tiny', 'name: all-train-blur').replace('validationSplit: 0.25', 'validationSplit: 0')
+      .replace('type: gaussian, level: 0.5', 'type: blur, level: 0.2').replace('evaluation: {', 'evaluation: { threshold: { strategy: mixture },');
+    const events: RunEvent[] = [];
+    const outcome = await runExperiment({ experiment: experiment(yaml), runsDir, backend: 'auto' }, { onEvent: (e) => events.push(e) });
+    assert.equal(outcome.state, 'completed', outcome.error);
+    const scores = readScores(outcome.runDir);
+    assert.equal(scores.validationScores.length, 0, 'no validation images');
+    assert.ok(events.some((e) => e.type === 'log' && /400 training, 0 validation/.test(e.message)));
+    const summary = readRun(outcome.runDir).summary;
+    assert.ok(summary);
+    assert.equal(summary.chosen, 'mixture');
+    assert.deepEqual(summary.thresholds.map((t) => t.strategy).sort(), ['max-f1', 'mixture']);
+    assert.equal(summary.warnings?.length, 1);
+    assert.match(summary.warnings[0], /^40 of 40 corrupted test images are \(nearly\) identical/);
+    const warned = events.filter((e) => e.type === 'log' && e.level === 'warn').map((e) => (e as { message: string }).message);
+    assert.deepEqual(warned, summary.warnings);
   });
 
   it('is reproducible: the same seed gives the same losses and scores', async () => {

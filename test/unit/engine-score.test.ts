@@ -45,7 +45,7 @@ describe('engine: scoring', function () {
 
   before(async () => {
     await initBackend('wasm', { log: () => undefined });
-    model = buildModel({ architecture: 'cnn', latentSize: 16 }, 1);
+    model = buildModel({ architecture: 'cnn', latentSize: 16, bottleneckActivation: 'relu' }, 1);
   });
   after(() => model.dispose());
 
@@ -96,7 +96,7 @@ describe('engine: scoring', function () {
   });
 
   it('scores in inference mode: an image scores the same alone as in a batch (batch norm)', () => {
-    const deepCfg: ResolvedModelConfig = { architecture: 'fcn-deep', latentSize: 16 };
+    const deepCfg: ResolvedModelConfig = { architecture: 'fcn-deep', latentSize: 16, bottleneckActivation: 'relu' };
     const deep = buildModel(deepCfg, 2);
     try {
       const together = scoreImages(deep, data, count, SIDE, SIDE, 'mse');

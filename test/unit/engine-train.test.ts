@@ -45,7 +45,7 @@ function training(overrides: Partial<ResolvedTrainingConfig> = {}): ResolvedTrai
   return { loss: 'mse', ssimWeight: 0.5, optimizer: 'adam', learningRate: 3e-3, momentum: 0, batchSize: 32, epochs: 3, ...overrides };
 }
 
-const FCN: ResolvedModelConfig = { architecture: 'fcn-simple', latentSize: 16 };
+const FCN: ResolvedModelConfig = { architecture: 'fcn-simple', latentSize: 16, bottleneckActivation: 'relu' };
 
 describe('engine: training loop', function () {
   this.timeout(60_000);
@@ -93,17 +93,17 @@ describe('engine: training loop', function () {
   const leakCases: { name: string; model: ResolvedModelConfig; cfg: ResolvedTrainingConfig }[] = [
     {
       name: 'fcn-deep (batch norm), adam, mse+ssim, early stopping with restoreBest',
-      model: { architecture: 'fcn-deep', latentSize: 16 },
+      model: { architecture: 'fcn-deep', latentSize: 16, bottleneckActivation: 'relu' },
       cfg: training({ loss: 'mse+ssim', earlyStopping: { patience: 5, minDelta: 0, restoreBest: true } }),
     },
     {
       name: 'cnn, sgd with momentum, ssim',
-      model: { architecture: 'cnn', latentSize: 16 },
+      model: { architecture: 'cnn', latentSize: 16, bottleneckActivation: 'relu' },
       cfg: training({ loss: 'ssim', optimizer: 'sgd', momentum: 0.9, learningRate: 0.05 }),
     },
     {
       name: 'cnn with bottleneck, plain sgd, mse',
-      model: { architecture: 'cnn', latentSize: 16, bottleneck: 16 },
+      model: { architecture: 'cnn', latentSize: 16, bottleneck: 16, bottleneckActivation: 'relu' },
       cfg: training({ optimizer: 'sgd', learningRate: 0.05 }),
     },
   ];

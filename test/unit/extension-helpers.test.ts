@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { validateExperiment } from '../../src/core/config';
 import { readRun } from '../../src/core/runFolder';
-import { etaSeconds, formatDuration, formatLoss, trainingFraction } from '../../src/extension/model/format';
+import { etaSeconds, formatDuration, formatF1, formatLoss, trainingFraction } from '../../src/extension/model/format';
 import { corruptionTypeFor, hoverMarkdown, keyCompletions, parentPathAt, valueCompletions, valueHoverMarkdown } from '../../src/extension/model/schemaHelp';
 import { configDifferences, renderComparisonMarkdown, renderRunMarkdown } from '../../src/extension/model/summaryMarkdown';
 import { instantiateTemplate, isValidExperimentName, listTemplates, uniqueExperimentName } from '../../src/extension/model/templates';
@@ -24,6 +24,19 @@ describe('extension: formatting', () => {
     assert.equal(trainingFraction(0, 2, 0, 10), 0);
     assert.equal(etaSeconds(10, 0.25), 30);
     assert.equal(etaSeconds(10, 0), undefined);
+  });
+});
+
+describe('extension: F1 with its strategy', () => {
+  it('names the strategy, and says when it used the test labels', () => {
+    const point = { threshold: 0.1, tp: 1, tn: 1, fp: 0, fn: 0, precision: 1, recall: 1, f1: 0.91234, accuracy: 1, fpr: 0 };
+    const thresholds = [
+      { strategy: 'percentile' as const, value: 0.2, usesLabels: false, description: '' },
+      { strategy: 'max-f1' as const, value: 0.1, usesLabels: true, description: '' },
+    ];
+    assert.equal(formatF1({ operatingPoint: point, chosen: 'percentile', thresholds }), 'F1 0.912 (percentile)');
+    assert.equal(formatF1({ operatingPoint: point, chosen: 'max-f1', thresholds }, 4), 'F1 0.9123 (max-f1, uses test labels)');
+    assert.equal(formatF1(undefined), 'F1 –');
   });
 });
 

@@ -33,7 +33,7 @@ describe('extension: tree model', () => {
   it('lists the recorded runs newest first with metrics and state', () => {
     const runs = listRunNodes(RUNS, 'baseline', [], Date.now());
     assert.deepEqual(runs.map((r) => [r.runId, r.state]), [['20260101-120000-a1b2', 'completed'], ['20260101-110000-c3d4', 'failed']]);
-    assert.equal(runs[0].description, 'AUROC 0.973 · F1 0.862');
+    assert.equal(runs[0].description, 'AUROC 0.973 · F1 0.862 (percentile)');
     assert.match(runs[1].description, /^failed: the training process killed by SIGKILL/);
     assert.deepEqual(runChildren(runs[0]).map((c) => c.kind), ['results', 'log']);
     const results = runChildren(runs[0])[0];

@@ -1,6 +1,7 @@
 // Rules the schema cannot express, checked on a schema-valid experiment (several keys at once).
 import type { CorruptionType, ResolvedExperiment } from '../experiment.generated';
 import { Anchor, Issue, Seg } from './problems';
+import { corruptionLevel } from '../corruptionLevels';
 
 export function has(raw: unknown, segs: readonly string[]): boolean {
   let cur: unknown = raw;
@@ -35,6 +36,9 @@ export function semanticIssues(x: ResolvedExperiment, raw: unknown): Issue[] {
   if (has(raw, ['model', 'bottleneck']) && x.model.architecture !== 'cnn') {
     warn(['model', 'bottleneck'], 'key', `model.bottleneck is only used by architecture cnn (architecture is ${x.model.architecture}); fcn models use model.latentSize`);
   }
+  if (has(raw, ['model', 'bottleneckActivation']) && (x.model.architecture !== 'cnn' || x.model.bottleneck === undefined)) {
+    warn(['model', 'bottleneckActivation'], 'key', 'model.bottleneckActivation is only used by architecture cnn with model.bottleneck set');
+  }
   if (has(raw, ['training', 'momentum']) && x.training.optimizer !== 'sgd') {
     warn(['training', 'momentum'], 'key', `training.momentum is only used by optimizer sgd (optimizer is ${x.training.optimizer})`);
   }
@@ -42,6 +46,19 @@ export function semanticIssues(x: ResolvedExperiment, raw: unknown): Issue[] {
     warn(['training', 'ssimWeight'], 'key', `training.ssimWeight is only used by loss mse+ssim (loss is ${x.training.loss})`);
   }
   issues.push(...runRefusals(x, raw));
+  if (x.data.validationSplit === 0) {
+    const strategy = x.evaluation.threshold.strategy;
+    if (strategy === 'percentile' || strategy === 'mean-std' || strategy === 'fpr') {
+      const written = has(raw, ['evaluation', 'threshold', 'strategy']);
+      issues.push({
+        segs: written ? ['evaluation', 'threshold', 'strategy'] : ['data', 'validationSplit'], anchor: 'value', severity: 'error',
+        message: `threshold strategy ${strategy}${written ? '' : ' (the default)'} needs validation images, but data.validationSplit is 0: use strategy mixture (label-free, from the test scores), or a validationSplit above 0`,
+      });
+    }
+    if (x.training.earlyStopping) {
+      warn(['training', 'earlyStopping'], 'key', 'with data.validationSplit 0 there is no validation loss: early stopping watches the training loss');
+    }
+  }
   const early = x.training.earlyStopping;
   if (early && early.patience >= x.training.epochs) {
     warn(['training', 'earlyStopping'], 'key', `training.earlyStopping can never stop early: patience (${early.patience}) is not less than training.epochs (${x.training.epochs})`);
@@ -63,12 +80,12 @@ function runRefusals(x: ResolvedExperiment, raw: unknown): Issue[] {
     const what = FRACTION_LEVEL[type];
     return what && level > 1 ? `for ${type} is ${what}: it must be at most 1, got ${level}` : undefined;
   };
-  const testLevel = levelProblem(x.corruption.type, x.corruption.level);
+  const testLevel = levelProblem(x.corruption.type, corruptionLevel(x.corruption.type, x.corruption.level));
   if (testLevel) error(['corruption', 'level'], `corruption.level ${testLevel}`);
   const c = x.data.trainContamination;
   if (c && c.fraction > 0 && (c.type !== undefined || c.level !== undefined)) {
     const type = c.type ?? x.corruption.type;
-    const contaminationLevel = levelProblem(type, c.level ?? x.corruption.level);
+    const contaminationLevel = levelProblem(type, c.level ?? (type === x.corruption.type ? corruptionLevel(type, x.corruption.level) : corruptionLevel(type, undefined)));
     if (contaminationLevel) {
       const at: Seg[] = has(raw, ['data', 'trainContamination', 'level']) ? ['data', 'trainContamination', 'level'] : ['data', 'trainContamination', 'type'];
       error(at, `data.trainContamination.level ${contaminationLevel}${c.level === undefined ? ' (the level comes from corruption.level)' : ''}`);

@@ -5,6 +5,7 @@ import { Span, docStart, fileProblem, keyText, locate, nodeRange } from './locat
 import { semanticIssues } from './semanticChecks';
 import { explainSyntaxError, scalarLooksLikeKey } from './yamlSyntax';
 import { datasetIssues, type DatasetAccess } from './dataChecks';
+import { corruptionLevel } from '../corruptionLevels';
 import { describeValue, issueFromAjv, nonFiniteIssues, validator } from './messages';
 import { OVERRIDE_SOURCE, Override, Parsed, Problem, Severity, ValidationResult, displayPath, isPrefix } from './problems';
 
@@ -176,7 +177,15 @@ export function check(parsed: Parsed, overrides: readonly Override[], extra: Pro
   }
   const problems = capProblems([...parsed.problems, ...extra, ...issues.map((i) => locate(i, parsed, overrides))].sort(byPosition), unlisted);
   const ok = schemaOk && !hasErrors(problems);
-  return ok ? { ok, experiment: data as ResolvedExperiment, problems } : { ok, problems };
+  return ok ? { ok, experiment: withCorruptionLevels(data as ResolvedExperiment), problems } : { ok, problems };
+}
+
+/** Fills the per-type default levels (no single schema default fits every type), so config.json shows the level used. */
+function withCorruptionLevels(x: ResolvedExperiment): ResolvedExperiment {
+  x.corruption.level = corruptionLevel(x.corruption.type, x.corruption.level);
+  const c = x.data.trainContamination;
+  if (c) c.level = c.level ?? (c.type === undefined || c.type === x.corruption.type ? x.corruption.level : corruptionLevel(c.type, undefined));
+  return x;
 }
 
 

@@ -1,4 +1,5 @@
 // Words and numbers shown in the tree, progress notifications and status bar. vscode-free.
+import type { RunSummary } from '../../core/runFormat';
 
 export function formatLoss(loss: number | undefined): string {
   if (loss === undefined || !Number.isFinite(loss)) return '–';
@@ -9,6 +10,17 @@ export function formatLoss(loss: number | undefined): string {
 
 export function formatMetric(value: number | undefined, digits = 3): string {
   return value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+}
+
+/** The strategy that chose a run's threshold: "percentile"; "max-f1, uses test labels" when it looked at the labels. */
+export function formatStrategy(summary: Pick<RunSummary, 'chosen' | 'thresholds'>): string {
+  const usesLabels = summary.thresholds.find((t) => t.strategy === summary.chosen)?.usesLabels ?? summary.chosen === 'max-f1';
+  return usesLabels ? `${summary.chosen}, uses test labels` : summary.chosen;
+}
+
+/** "F1 0.995 (percentile)", "F1 0.914 (max-f1, uses test labels)": an F1 is never shown without what chose its threshold. */
+export function formatF1(summary: Pick<RunSummary, 'operatingPoint' | 'chosen' | 'thresholds'> | undefined, digits = 3): string {
+  return summary ? `F1 ${formatMetric(summary.operatingPoint.f1, digits)} (${formatStrategy(summary)})` : 'F1 –';
 }
 
 export function formatDuration(seconds: number): string {

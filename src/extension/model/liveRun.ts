@@ -3,7 +3,7 @@
 import type { BatchLossPoint, RunEvent, RunPhase } from '../../core/protocol';
 import { assertNever } from '../../core/protocol';
 import type { RunSummary } from '../../core/runFormat';
-import { etaSeconds, formatDuration, formatLoss, trainingFraction } from './format';
+import { etaSeconds, formatDuration, formatF1, formatLoss, trainingFraction } from './format';
 
 export type LiveState = 'queued' | 'starting' | 'running' | 'cancelling' | 'completed' | 'cancelled' | 'failed';
 
@@ -113,7 +113,7 @@ export function applyRunEvent(run: LiveRun, event: RunEvent, now: number): strin
       run.state = 'completed';
       run.summary = event.summary;
       run.endedAt = now;
-      return `completed: AUROC ${event.summary.auroc.toFixed(4)}, F1 ${event.summary.operatingPoint.f1.toFixed(4)} (${event.summary.totalSeconds.toFixed(1)} s)`;
+      return `completed: AUROC ${event.summary.auroc.toFixed(4)}, ${formatF1(event.summary, 4)} (${event.summary.totalSeconds.toFixed(1)} s)`;
     case 'cancelled':
       run.state = 'cancelled';
       run.endedAt = now;

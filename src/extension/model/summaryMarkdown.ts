@@ -1,7 +1,7 @@
 // Read-only Markdown views of run folders (Open Results until the panels exist; Compare Runs).
 // vscode-free.
 import type { RunContents } from '../../core/runFolder';
-import { formatDuration, formatLoss, formatMetric } from './format';
+import { formatDuration, formatLoss, formatMetric, formatStrategy } from './format';
 
 function row(cells: (string | number)[]): string {
   return `| ${cells.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`;
@@ -36,7 +36,7 @@ export function renderRunMarkdown(run: RunContents): string {
     const op = m.operatingPoint;
     out.push('## Detection', '');
     out.push(table(['AUROC', 'AUPRC', 'threshold', 'strategy', 'precision', 'recall', 'F1', 'accuracy', 'FPR'], [[
-      formatMetric(m.auroc, 4), formatMetric(m.averagePrecision, 4), op.threshold.toPrecision(4), m.chosen,
+      formatMetric(m.auroc, 4), formatMetric(m.averagePrecision, 4), op.threshold.toPrecision(4), formatStrategy(m),
       formatMetric(op.precision), formatMetric(op.recall), formatMetric(op.f1), formatMetric(op.accuracy), formatMetric(op.fpr),
     ]]));
     out.push('', '## Confusion matrix', '');
@@ -63,7 +63,7 @@ export function renderComparisonMarkdown(runs: readonly RunContents[]): string {
       const m = r.summary;
       const best = r.metrics.length ? Math.min(...r.metrics.map((e) => e.valLoss)) : undefined;
       return [
-        runTitle(r), r.stale ? 'failed' : r.status.state, formatMetric(m?.auroc, 4), formatMetric(m?.averagePrecision, 4), formatMetric(m?.operatingPoint.f1),
+        runTitle(r), r.stale ? 'failed' : r.status.state, formatMetric(m?.auroc, 4), formatMetric(m?.averagePrecision, 4), m ? `${formatMetric(m.operatingPoint.f1)} (${formatStrategy(m)})` : '–',
         formatMetric(m?.operatingPoint.precision), formatMetric(m?.operatingPoint.recall), m ? `${m.operatingPoint.threshold.toPrecision(4)} (${m.chosen})` : '–',
         m?.epochsRun ?? r.metrics.length, formatLoss(best), m ? formatDuration(m.trainSeconds) : '–', m?.backend ?? r.config?.backend ?? '–',
       ];

@@ -8,7 +8,7 @@ import { formatProblem, validateExperiment } from '../../core/config';
 import { notText, readTextFileBounded } from '../../core/fileAccess';
 import { listRuns, RunListing } from '../../core/runFolder';
 import { RUN_FILES, RunState, RunSummary } from '../../core/runFormat';
-import { formatDuration, formatLocalTime, formatLoss, formatMetric, truncate, withFileNames } from './format';
+import { formatDuration, formatF1, formatLocalTime, formatLoss, formatMetric, truncate, withFileNames } from './format';
 import { LiveRun, isActiveState, progressMessage } from './liveRun';
 import { readSweepFolder, sweepDescription, sweepDirOf, SweepModel, SweepPointModel } from './sweepModel';
 
@@ -138,7 +138,7 @@ export function describeListing(run: RunListing): { state: RunDisplayState; desc
       return { state: 'running', description: `epoch ${Math.max(1, s.epoch ?? 0)}/${s.epochs ?? '?'}${s.lastLoss !== undefined ? ` · loss ${formatLoss(s.lastLoss)}` : ''}` };
     case 'completed':
       return run.summary
-        ? { state: 'completed', description: `AUROC ${formatMetric(run.summary.auroc)} · F1 ${formatMetric(run.summary.operatingPoint.f1)}` }
+        ? { state: 'completed', description: `AUROC ${formatMetric(run.summary.auroc)} · ${formatF1(run.summary)}` }
         : { state: 'completed', description: 'completed (no summary)' };
     case 'cancelled':
       return { state: 'cancelled', description: `cancelled at epoch ${s.epoch ?? 0}/${s.epochs ?? '?'}` };

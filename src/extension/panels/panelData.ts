@@ -22,7 +22,8 @@ export function setupFacts(config: RunConfigFile): RunSetupFacts {
     loss: e.training.loss,
     corruption: `${c.type} ${c.level} on ${percent(c.fraction)}`,
     trainContamination: contamination && contamination.fraction > 0
-      ? `${percent(contamination.fraction)} ${contamination.type ?? c.type} ${contamination.level ?? c.level}`
+      // Runs from before trainContamination.validation existed kept their validation split clean.
+      ? `${percent(contamination.fraction)} ${contamination.type ?? c.type} ${contamination.level ?? c.level}, ${contamination.validation === 'contaminated' ? 'validation too' : 'validation clean'}`
       : undefined,
     normalClasses: e.data.normalClasses ? [...e.data.normalClasses] : undefined,
     epochsPlanned: e.training.epochs,

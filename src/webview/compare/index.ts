@@ -26,7 +26,8 @@ const F1_CHOICES: readonly { value: F1Choice; label: string }[] = [
   { value: 'percentile', label: 'percentile' },
   { value: 'mean-std', label: 'mean + k·std' },
   { value: 'fpr', label: 'target FPR' },
-  { value: 'max-f1', label: 'max F1' },
+  { value: 'mixture', label: 'score mixture' },
+  { value: 'max-f1', label: 'max F1 (uses test labels)' },
   { value: 'manual', label: 'manual' },
 ];
 

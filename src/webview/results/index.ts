@@ -273,6 +273,8 @@ class ResultsApp {
   private advice(run: PanelRunData): HTMLElement[] {
     const lines = runGuidance(run.summary);
     const out: HTMLElement[] = [];
+    // The run's own warnings (e.g. corrupted images identical to their originals), with how many.
+    for (const w of run.summary?.warnings ?? []) out.push(h('div', { class: 'advice warning run-warning', role: 'note' }, `Warning: ${w}`));
     if (run.manualThresholdWarning) out.push(h('div', { class: 'advice warning', id: 'manual-threshold-warning', role: 'note' }, run.manualThresholdWarning));
     if (lines.length > 0) out.push(h('div', { class: 'advice', id: 'guidance', role: 'note' }, ...lines.map((l) => h('p', {}, l))));
     return out;

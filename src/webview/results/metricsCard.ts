@@ -27,6 +27,7 @@ const STRATEGY_NAMES: Record<string, string> = {
   'mean-std': 'mean + k·std',
   'max-f1': 'max F1',
   fpr: 'target FPR',
+  mixture: 'score mixture',
 };
 
 export class MetricsCard {
