@@ -40,7 +40,7 @@ function seriesParameter(runs: readonly StudyRun[], except: string[]): string | 
 
 function withContamination(runs: readonly StudyRun[]): StudyRun[] {
   // Absent contamination is a fraction of 0, so clean and contaminated runs share one axis.
-  return runs.map((r) => ({ ...r, experiment: { ...r.experiment, data: { ...r.experiment.data, trainContamination: { ...r.experiment.data.trainContamination, fraction: r.experiment.data.trainContamination?.fraction ?? 0 } } } }));
+  return runs.map((r) => ({ ...r, experiment: { ...r.experiment, data: { ...r.experiment.data, trainContamination: { validation: 'contaminated', ...r.experiment.data.trainContamination, fraction: r.experiment.data.trainContamination?.fraction ?? 0 } } } }));
 }
 
 function questionBlocks(c: QuestionCoverage, byRunId: Map<string, ReportRun>): Block[] {

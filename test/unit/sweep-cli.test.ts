@@ -68,8 +68,11 @@ describe('aelab sweep (local) and run --sweep-index', function () {
     const s0 = readJson<RunSummary>(path.join(p0.runDir!, 'summary.json'));
     const s2 = readJson<RunSummary>(path.join(p2.runDir!, 'summary.json'));
     assert.equal(s2.trainSeconds, 0);
-    // Same model, same clean validation images: the label-free thresholds agree exactly.
-    assert.deepEqual(s2.thresholds.filter((t) => !t.usesLabels).map((t) => t.value), s0.thresholds.filter((t) => !t.usesLabels).map((t) => t.value));
+    // Same model, same clean validation images: the thresholds drawn from validation scores agree
+    // exactly (mixture reads the test scores, whose corruption differs between the two points).
+    const fromValidation = (s: typeof s0) => s.thresholds.filter((t) => !t.usesLabels && t.strategy !== 'mixture').map((t) => t.value);
+    assert.ok(fromValidation(s0).length >= 3);
+    assert.deepEqual(fromValidation(s2), fromValidation(s0));
 
     // Training that point itself gives the same scores as borrowing the model.
     const alone = await aelab(dir, 'run', 'sweep.aelab.yaml', '--set', 'corruption.level=0.8', '--runs-dir', 'alone', '--threads', '1');
