@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { applyOverrides, formatProblem, Problem } from '../core/config';
+import { applyOverrides, formatProblem, locateKeyProblem, Problem } from '../core/config';
 import { InputError } from '../core/errors';
 import { datasetAccessFor } from '../core/datasetFiles';
 import type { ResolvedExperiment } from '../core/experiment.generated';
@@ -61,6 +61,19 @@ function readExperiment(file: string, overrides: string[], io: Io, checkData = t
   const result = applyOverrides(text, file, overrides, checkData ? datasetAccessFor(file) : undefined);
   printProblems(result.problems, io);
   return result.ok ? result.experiment : undefined;
+}
+
+/** file:line:col at the key the engine named, else the file alone. */
+function describeInputError(err: InputError, file: string, overrides: string[], cwd: string): string {
+  const shown = path.relative(cwd, file) || file;
+  if (err.key) {
+    try {
+      return formatProblem(locateKeyProblem(fs.readFileSync(file, 'utf8'), shown, overrides, err.key, err.message));
+    } catch {
+      // The file changed or vanished since it was read: fall back to naming it.
+    }
+  }
+  return `${shown}: ${err.message}`;
 }
 
 export function printProblems(problems: Problem[], io: Io): void {
@@ -176,7 +189,7 @@ async function commandRun(args: string[], io: Io): Promise<number> {
     progress.stopBar();
     point?.recorder.finished('failed', err instanceof Error ? err.message : String(err));
     if (err instanceof InputError) {
-      io.err(`${path.relative(io.cwd, file) || file}: ${(err as Error).message}`);
+      io.err(describeInputError(err, file, values.set ?? [], io.cwd));
       return EXIT.invalidInput;
     }
     // One line: what could not be done and why (AELAB_DEBUG=1 adds the stack).

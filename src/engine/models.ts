@@ -88,11 +88,21 @@ function fcnDeep(init: Initializers, latent: number, size: ImageSize): tfl.layer
   ];
 }
 
-function cnn(init: Initializers, bottleneck: number | undefined, size: ImageSize): tfl.layers.Layer[] {
-  // Two stride-2 'same' convolutions halve each side twice; the transposed ones double it back.
-  if (size.width % 4 !== 0 || size.height % 4 !== 0) {
-    throw new Error(`the cnn architecture needs image sides divisible by 4, got ${size.width}x${size.height}`);
+/**
+ * Why `architecture` cannot take images of `size`, or undefined when it can. The cnn's two
+ * stride-2 'same' convolutions halve each side twice and the transposed ones double it back, so
+ * only sides divisible by 4 come back the same size.
+ */
+export function architectureMismatch(architecture: ResolvedModelConfig['architecture'], size: ImageSize): string | undefined {
+  if (architecture === 'cnn' && (size.width % 4 !== 0 || size.height % 4 !== 0)) {
+    return `the cnn architecture needs image sides divisible by 4, but the images are ${size.height}x${size.width} (height x width); use fcn-simple or fcn-deep, or images of another size`;
   }
+  return undefined;
+}
+
+function cnn(init: Initializers, bottleneck: number | undefined, size: ImageSize): tfl.layers.Layer[] {
+  const mismatch = architectureMismatch('cnn', size);
+  if (mismatch) throw new Error(mismatch);
   const codeShape: [number, number, number] = [size.height / 4, size.width / 4, 32];
   const conv = (name: string, filters: number, activation: Activation, first: boolean) => tfl.layers.conv2d({
     name, filters, kernelSize: 3, strides: 2, padding: 'same', activation,

@@ -14,7 +14,7 @@ import { rngFor } from '../core/rng';
 import { aelabVersion } from '../core/version';
 import { initBackend, tfjsVersion } from './backend';
 import { loadDataset } from './datasets';
-import { buildModel } from './models';
+import { architectureMismatch, buildModel } from './models';
 import { trainAutoencoder } from './train';
 import { parallelScoringPays, reconstruct, reconstructAllCancellable, scoreImagesParallel } from './score';
 import { EngineThread } from './thread/spawn';
@@ -74,6 +74,8 @@ async function runWithData(request: RunRequest, options: RunOptions, backend: st
   emit({ type: 'phase', phase: 'loading', message: `loading ${experiment.data.dataset}` });
   const baseDir = request.experimentPath ? path.dirname(request.experimentPath) : process.cwd();
   const dataset = await loadDataset(experiment.data, baseDir);
+  const mismatch = architectureMismatch(experiment.model.architecture, dataset);
+  if (mismatch) throw new InputError(`${mismatch} (${dataset.source})`, ['model', 'architecture']);
   const data = prepareData(dataset, experiment);
   if (request.modelFrom && !fs.existsSync(path.join(request.modelFrom, RUN_FILES.model, 'model.json'))) {
     throw new InputError(`cannot score with the model of ${request.modelFrom}: it has no ${RUN_FILES.model}/model.json`);
@@ -148,7 +150,7 @@ async function trainAndEvaluate(
   const emit = options.onEvent ?? (() => undefined);
   const { experiment } = request;
   const { width, height } = data;
-  const model = request.modelFrom ? await loadModel(path.join(request.modelFrom, RUN_FILES.model)) : buildModel(experiment.model, experiment.seed);
+  const model = request.modelFrom ? await loadModel(path.join(request.modelFrom, RUN_FILES.model)) : buildModel(experiment.model, experiment.seed, { width, height });
   const preference = request.threads ?? 'auto';
   const trainingThreads = thread ? planTrainingThreads(preference, backend, experiment, data.trainCount) : 1;
   const scoringThread = thread && (preference === 2 || parallelScoringPays(data.testCount)) ? thread : undefined;
