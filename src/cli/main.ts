@@ -160,7 +160,7 @@ async function commandRun(args: string[], io: Io): Promise<number> {
   };
   const progress = new RunProgress(io.interactive, writeLine);
   try {
-    const outcome = await runExperiment({ experiment, experimentPath: file, runsDir, backend, threads, ...point?.request }, {
+    const outcome = await runExperiment({ experiment, experimentPath: file, runsDir, workspaceRoot: io.cwd, backend, threads, ...point?.request }, {
       onEvent: (e) => {
         if (e.type === 'started') {
           runDir = e.runDir;

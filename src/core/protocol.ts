@@ -30,6 +30,8 @@ export interface RunRequest {
   experimentPath?: string;
   /** Folder that holds <experiment-name>/<run-id>/. */
   runsDir: string;
+  /** Image folders named by the experiment must lie inside it (default: the experiment file's folder). */
+  workspaceRoot?: string;
   backend: BackendPreference;
   /** Default 'auto'. */
   threads?: ThreadsPreference;

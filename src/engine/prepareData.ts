@@ -27,6 +27,10 @@ export interface PreparedData {
   /** 1 where the test image was corrupted. */
   testCorrupted: Uint8Array;
   trainContaminated: number;
+  /** Image folders with masks: testCount * width * height bytes, 1 = defective pixel. */
+  testMasks?: Uint8Array;
+  /** Image folders: each test image's file. */
+  testFiles?: string[];
 }
 
 
@@ -83,11 +87,11 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
   const testClasses = dataset.test.labels.slice(0, testCount);
   const testLabels = new Uint8Array(testCount);
   for (let i = 0; i < testCount; i++) {
-    testLabels[i] = testCorrupted[i] || (normal && !normal.has(testClasses[i])) ? 1 : 0;
+    testLabels[i] = testCorrupted[i] || dataset.test.anomalous?.[i] || (normal && !normal.has(testClasses[i])) ? 1 : 0;
   }
   const anomalies = testLabels.reduce((s, v) => s + v, 0);
   if (anomalies === 0) {
-    throw new InputError('the test set has no anomalies: set corruption.fraction above 0 or use data.normalClasses');
+    throw new InputError(`the test set has no anomalies: set corruption.fraction above 0${dataset.test.anomalous ? ', or add anomalous images' : ' or use data.normalClasses'}`, ['corruption', 'fraction']);
   }
   if (anomalies === testCount) {
     throw new InputError('every test image is an anomaly: lower corruption.fraction or widen data.normalClasses');
@@ -95,5 +99,6 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
   return {
     width, height, train, trainCount, validation, validationCount,
     testOriginal, testInput, testCount, testLabels, testClasses, testCorrupted, trainContaminated,
+    testMasks: dataset.test.masks, testFiles: dataset.test.files,
   };
 }

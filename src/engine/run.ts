@@ -73,7 +73,7 @@ async function runWithData(request: RunRequest, options: RunOptions, backend: st
   const { experiment } = request;
   emit({ type: 'phase', phase: 'loading', message: `loading ${experiment.data.dataset}` });
   const baseDir = request.experimentPath ? path.dirname(request.experimentPath) : process.cwd();
-  const dataset = await loadDataset(experiment.data, baseDir);
+  const dataset = await loadDataset(experiment.data, baseDir, { workspaceRoot: request.workspaceRoot, seed: experiment.seed });
   const mismatch = architectureMismatch(experiment.model.architecture, dataset);
   if (mismatch) throw new InputError(`${mismatch} (${dataset.source})`, ['model', 'architecture']);
   const data = prepareData(dataset, experiment);
