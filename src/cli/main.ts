@@ -15,6 +15,8 @@ import { formatSummary, fmt, table } from './format';
 import { RunProgress } from './progress';
 import { findExperimentFiles } from './findExperiments';
 import { EXIT, Io, UsageError } from './cliTypes';
+import { resolveRunDir } from './runDirs';
+import { commandScore } from './scoreCommand';
 import { commandSweep, SWEEP_USAGE } from './sweepCommands';
 import { expandSweep } from '../core/sweep/expand';
 import { describePoint, loadSweep, modelForPoint, PointRecorder, startSweepFolder } from './sweepPoint';
@@ -30,6 +32,9 @@ ${SWEEP_USAGE}
   aelab validate FILE...
   aelab list [DIR] [--runs-dir DIR]
   aelab show RUN [--runs-dir DIR]        RUN: a run folder, or a run id
+  aelab score RUN PATH... [--threshold X | --strategy NAME] [--out FILE.csv] [--runs-dir DIR]
+                 PATH: image files (PNG, JPEG) or folders; prints path,score,flagged per image;
+                 --out writes FILE.csv and FILE.json
   aelab help
 
 Runs are written under --runs-dir (default: ./.aelab/runs).
@@ -258,22 +263,6 @@ function commandList(args: string[], io: Io): number {
   return EXIT.ok;
 }
 
-/** The same rule as `list`: run folders are real folders (no symbolic links) with a status.json. */
-function resolveRunDir(target: string, runsDir: string, cwd: string): string | undefined {
-  const direct = path.resolve(cwd, target);
-  if (isRunFolder(direct)) return direct;
-  try {
-    for (const experiment of fs.readdirSync(runsDir, { withFileTypes: true })) {
-      if (!experiment.isDirectory()) continue;
-      const candidate = path.join(runsDir, experiment.name, target);
-      if (isRunFolder(candidate)) return candidate;
-    }
-  } catch {
-    // no runs folder: fall through to "not found"
-  }
-  return undefined;
-}
-
 function commandShow(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'runs-dir': { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError('show takes one run folder or run id');
@@ -315,6 +304,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'list': return commandList(rest, io);
       case 'show': return commandShow(rest, io);
       case 'sweep': return await commandSweep(rest, io);
+      case 'score': return await commandScore(rest, io);
       case undefined: case 'help': case '--help': case '-h':
         io.out(USAGE);
         return command === undefined ? EXIT.invalidInput : EXIT.ok;
