@@ -12,7 +12,8 @@ import { loadDataset } from '../src/engine/datasets';
 /** A Buffer as a plain Uint8Array (this @types/node's Buffer does not type-check as one). */
 const bytes = (b: Buffer) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
-export type ImageFormat = 'png8' | 'png16' | 'png-rgb' | 'png-rgba' | 'jpeg';
+/** png-colour: a colour picture of the gray image (R = v, G = v / 2, B = 1 - v). */
+export type ImageFormat = 'png8' | 'png16' | 'png-rgb' | 'png-rgba' | 'png-colour' | 'jpeg';
 
 /** Writes a grayscale image (values in [0, 1], height x width) in the given format. */
 export function writeGrayImage(file: string, gray: ArrayLike<number>, width: number, height: number, format: ImageFormat): void {
@@ -32,11 +33,15 @@ export function writeGrayImage(file: string, gray: ArrayLike<number>, width: num
   for (let i = 0; i < width * height; i++) {
     const v = Math.round(gray[i] * max);
     rgba[4 * i] = v; rgba[4 * i + 1] = v; rgba[4 * i + 2] = v;
+    if (format === 'png-colour') {
+      rgba[4 * i + 1] = Math.round(v / 2);
+      rgba[4 * i + 2] = max - v;
+    }
     // An alpha that varies: the reader must drop it, not composite it.
     rgba[4 * i + 3] = format === 'png-rgba' ? (i % 2 ? max : Math.round(max / 3)) : max;
   }
   png.data = Buffer.from(rgba.buffer);
-  const colorType = format === 'png-rgb' ? 2 : format === 'png-rgba' ? 6 : 0;
+  const colorType = format === 'png-rgb' || format === 'png-colour' ? 2 : format === 'png-rgba' ? 6 : 0;
   fs.writeFileSync(file, bytes(PNG.sync.write(png, { colorType, inputColorType: 6, bitDepth: sixteen ? 16 : 8 })));
 }
 

@@ -93,6 +93,8 @@ export interface RunSummary {
   anomalyCount: number;
   auroc: number;
   averagePrecision: number;
+  /** Image folders with masks: AUROC of the per-pixel anomaly map (|input - reconstruction|) against the masks. */
+  pixelAuroc?: number;
   meanScoreNormal: number;
   meanScoreAnomalous: number;
   /** meanScoreAnomalous / meanScoreNormal */

@@ -86,9 +86,6 @@ export async function loadDataset(cfg: ResolvedDataConfig, baseDir: string, opti
     case 'mvtec':
     case 'folder': {
       const folders = loadImageFolders(cfg, baseDir, { workspaceRoot: options.workspaceRoot ?? baseDir, seed: options.seed ?? 0 });
-      if (folders.channels !== 1) {
-        throw new InputError('data.channels 3: the models train on one channel so far; use channels: 1 (colour images are converted to luminance)', ['data', 'channels']);
-      }
       return {
         width: folders.width, height: folders.height, channels: folders.channels,
         train: { images: folders.train.images, labels: new Uint8Array(folders.train.count), count: folders.train.count, files: folders.trainFiles },

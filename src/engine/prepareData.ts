@@ -10,6 +10,8 @@ import { chooseCorrupted, corruptImages } from './corruption';
 export interface PreparedData {
   width: number;
   height: number;
+  /** Interleaved channels per pixel (1 or 3). */
+  channels: number;
   train: Float32Array;
   trainCount: number;
   /** Clean normal images held out from training: validation loss and label-free thresholds. */
@@ -67,7 +69,8 @@ function permuteInPlace(images: Float32Array, pixels: number, order: readonly nu
 
 export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): PreparedData {
   const { width, height } = dataset;
-  const pixels = width * height;
+  const channels = dataset.channels ?? 1;
+  const pixels = width * height * channels;
   const { data, corruption, seed } = experiment;
   const normal = data.normalClasses ? new Set<number>(data.normalClasses) : undefined;
 
@@ -104,7 +107,7 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
     const mask = chooseCorrupted(trainCount, c.fraction, rngFor(seed, 'train-contamination-choice'));
     const indices: number[] = [];
     mask.forEach((m, i) => { if (m) indices.push(i); });
-    corruptImages(train, indices, c.type ?? corruption.type, c.level ?? corruption.level, rngFor(seed, 'train-contamination-noise'), width, height);
+    corruptImages(train, indices, c.type ?? corruption.type, c.level ?? corruption.level, rngFor(seed, 'train-contamination-noise'), width, height, channels);
     trainContaminated = indices.length;
   }
 
@@ -115,7 +118,7 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
   const testCorrupted = chooseCorrupted(testCount, corruption.fraction, rngFor(seed, 'test-corruption-choice'));
   const corruptedIndices: number[] = [];
   testCorrupted.forEach((m, i) => { if (m) corruptedIndices.push(i); });
-  corruptImages(testInput, corruptedIndices, corruption.type, corruption.level, rngFor(seed, 'test-corruption-noise'), width, height);
+  corruptImages(testInput, corruptedIndices, corruption.type, corruption.level, rngFor(seed, 'test-corruption-noise'), width, height, channels);
 
   const testClasses = dataset.test.labels.slice(0, testCount);
   const testLabels = new Uint8Array(testCount);
@@ -130,7 +133,7 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
     throw new InputError('every test image is an anomaly: lower corruption.fraction or widen data.normalClasses');
   }
   return {
-    width, height, train, trainCount, validation, validationCount,
+    width, height, channels, train, trainCount, validation, validationCount,
     testOriginal, testInput, testCount, testLabels, testClasses, testCorrupted, trainContaminated,
     testMasks: dataset.test.masks, testFiles: dataset.test.files,
   };

@@ -149,8 +149,8 @@ async function trainAndEvaluate(
 ): Promise<RunSummary | 'cancelled'> {
   const emit = options.onEvent ?? (() => undefined);
   const { experiment } = request;
-  const { width, height } = data;
-  const model = request.modelFrom ? await loadModel(path.join(request.modelFrom, RUN_FILES.model)) : buildModel(experiment.model, experiment.seed, { width, height });
+  const { width, height, channels } = data;
+  const model = request.modelFrom ? await loadModel(path.join(request.modelFrom, RUN_FILES.model)) : buildModel(experiment.model, experiment.seed, { width, height, channels });
   const preference = request.threads ?? 'auto';
   const trainingThreads = thread ? planTrainingThreads(preference, backend, experiment, data.trainCount) : 1;
   const scoringThread = thread && (preference === 2 || parallelScoringPays(data.testCount)) ? thread : undefined;
@@ -204,7 +204,9 @@ async function trainAndEvaluate(
     const cancelled = () => options.signal?.aborted === true;
     const reconstructions = await reconstructAllCancellable(model, data.testInput, data.testCount, width, height, options.signal);
     if (!reconstructions || cancelled()) return 'cancelled';
-    const testImages = encodeTestImages(data.testCount, width * height, data.testOriginal, data.testInput, reconstructions);
+    // Stored for display: one plane per image (luminance for RGB runs), as the panels draw them.
+    const testImages = encodeTestImages(data.testCount, width * height, displayPlanes(data.testOriginal, channels), displayPlanes(data.testInput, channels), displayPlanes(reconstructions, channels));
+    const pixelAuroc = data.testMasks ? pixelLevelAuroc(data.testInput, reconstructions, data.testMasks, channels) : undefined;
     writeScores(runDir, {
       formatVersion: RUN_FORMAT_VERSION, count: data.testCount, score: scoreKind, validationCount: data.validationCount, hasClasses: true,
       images: { width, height, planes: ['original', 'input', 'reconstruction'] },
@@ -225,6 +227,7 @@ async function trainAndEvaluate(
       anomalyCount: point.tp + point.fn,
       auroc: rocAuc(testScores, data.testLabels),
       averagePrecision: averagePrecision(testScores, data.testLabels),
+      ...(pixelAuroc === undefined ? {} : { pixelAuroc }),
       meanScoreNormal: means.normal,
       meanScoreAnomalous: means.anomalous,
       scoreRatio: means.ratio,
@@ -272,6 +275,7 @@ function borrowedTraining(modelFrom: string, runDir: string, status: RunStatusFi
 /** Seeded random picks from each group, plus the highest-scoring normals and lowest-scoring anomalies (where a threshold errs). */
 function writeSampleGrid(runDir: string, model: Parameters<typeof reconstruct>[0], data: PreparedData, scores: Float32Array, perGroup: number, seed: number): void {
   const pixels = data.width * data.height;
+  const values = pixels * data.channels;
   const rng = rngFor(seed, 'samples');
   const samples: SampleEntry[] = [];
   for (const group of ['normal', 'anomalous'] as const) {
@@ -288,17 +292,59 @@ function writeSampleGrid(runDir: string, model: Parameters<typeof reconstruct>[0
   const out = new Float32Array(samples.length * 4 * pixels);
   samples.forEach((s, k) => {
     const base = k * 4 * pixels;
-    const original = data.testOriginal.subarray(s.index * pixels, (s.index + 1) * pixels);
-    const input = data.testInput.subarray(s.index * pixels, (s.index + 1) * pixels);
-    const reconstruction = recon.subarray(k * pixels, (k + 1) * pixels);
-    out.set(original, base);
-    out.set(input, base + pixels);
-    out.set(reconstruction, base + 2 * pixels);
-    for (let i = 0; i < pixels; i++) out[base + 3 * pixels + i] = Math.abs(input[i] - reconstruction[i]);
+    const input = data.testInput.subarray(s.index * values, (s.index + 1) * values);
+    const reconstruction = recon.subarray(k * values, (k + 1) * values);
+    out.set(displayPlanes(data.testOriginal.subarray(s.index * values, (s.index + 1) * values), data.channels), base);
+    out.set(displayPlanes(input, data.channels), base + pixels);
+    out.set(displayPlanes(reconstruction, data.channels), base + 2 * pixels);
+    out.set(anomalyMap(input, reconstruction, data.channels), base + 3 * pixels);
   });
   const header: SamplesHeader = {
     formatVersion: RUN_FORMAT_VERSION, width: data.width, height: data.height,
     planes: ['original', 'input', 'reconstruction', 'difference'], samples,
   };
   writeSamples(runDir, header, out);
+}
+
+/** One plane per pixel: the image itself, or its luminance (ITU-R 601) when it has 3 channels. */
+function displayPlanes(images: Float32Array, channels: number): Float32Array {
+  if (channels === 1) return images;
+  const out = new Float32Array(images.length / channels);
+  for (let i = 0; i < out.length; i++) out[i] = 0.299 * images[3 * i] + 0.587 * images[3 * i + 1] + 0.114 * images[3 * i + 2];
+  return out;
+}
+
+/** The anomaly map: per pixel, |input - reconstruction| averaged over channels. */
+function anomalyMap(input: Float32Array, reconstruction: Float32Array, channels: number): Float32Array {
+  const out = new Float32Array(input.length / channels);
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (let c = 0; c < channels; c++) sum += Math.abs(input[i * channels + c] - reconstruction[i * channels + c]);
+    out[i] = sum / channels;
+  }
+  return out;
+}
+
+/** Most pixels ranked at once for pixel-level AUROC (a sort of 32M floats takes seconds and 256 MB). */
+const PIXEL_AUROC_MAX = 32 * 1024 * 1024;
+
+/**
+ * Pixel-level AUROC of the anomaly map against the masks, over every test image's pixels (normal
+ * images count with empty masks, as in MVTec AD). Past PIXEL_AUROC_MAX pixels, a regular stride
+ * of them; undefined when the masks mark no pixel or every pixel.
+ */
+function pixelLevelAuroc(input: Float32Array, reconstructions: Float32Array, masks: Uint8Array, channels: number): number | undefined {
+  const map = anomalyMap(input, reconstructions, channels);
+  const stride = Math.max(1, Math.ceil(map.length / PIXEL_AUROC_MAX));
+  const count = Math.ceil(map.length / stride);
+  const scores = new Float32Array(count);
+  const labels = new Uint8Array(count);
+  let positives = 0;
+  for (let k = 0; k < count; k++) {
+    scores[k] = map[k * stride];
+    labels[k] = masks[k * stride];
+    positives += labels[k];
+  }
+  if (positives === 0 || positives === count) return undefined;
+  return rocAuc(scores, labels);
 }

@@ -8,7 +8,7 @@ import type { ResolvedTrainingConfig } from '../core/experiment.generated';
 import { rngFor } from '../core/rng';
 import type { EpochMetrics } from '../core/runFormat';
 import { lossFunction, type LossFunction } from './losses';
-import { applyModel } from './models';
+import { applyModel, inputChannels } from './models';
 import { DataParallelSession } from './dataParallel';
 import { CollectiveAbortedError } from './thread/collective';
 import { makeOptimizer } from './optimizers';
@@ -68,13 +68,14 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function evaluateLoss(
   model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, loss: LossFunction, signal?: AbortSignal,
 ): Promise<number | undefined> {
-  const pixels = width * height;
+  const channels = inputChannels(model);
+  const pixels = width * height * channels;
   let sum = 0;
   for (let start = 0; start < count; start += VALIDATION_BATCH) {
     if (signal?.aborted) return undefined;
     const n = Math.min(VALIDATION_BATCH, count - start);
     const batchLoss = tf.tidy(() => {
-      const x = tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, height, width, 1]);
+      const x = tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, height, width, channels]);
       return loss(x, applyModel(model, x, false));
     });
     sum += (await batchLoss.data())[0] * n;
@@ -118,7 +119,8 @@ export async function trainAutoencoder(
   model: tfl.LayersModel, data: TrainingData, cfg: ResolvedTrainingConfig, opts: TrainOptions,
 ): Promise<TrainResult> {
   const { width, height, trainCount } = data;
-  const pixels = width * height;
+  const channels = inputChannels(model);
+  const pixels = width * height * channels;
   if (trainCount < 1) throw new Error('no training images');
   if (data.train.length < trainCount * pixels) throw new Error(`training data holds ${data.train.length / pixels} images, expected ${trainCount}`);
   if (data.validation.length < data.validationCount * pixels) {
@@ -165,7 +167,7 @@ export async function trainAutoencoder(
   } else {
     const { optimizer } = (single = makeOptimizer(cfg));
     trainStep = (n) => {
-      const x = tf.tensor4d(batchBuffer.subarray(0, n * pixels), [n, height, width, 1]);
+      const x = tf.tensor4d(batchBuffer.subarray(0, n * pixels), [n, height, width, channels]);
       try {
         return tf.tidy(() => {
           const value = optimizer.minimize(() => loss(x, applyModel(model, x, true)), true, trainable);

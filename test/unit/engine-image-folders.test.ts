@@ -10,13 +10,22 @@ import { validateExperiment } from '../../src/core/config';
 import { InputError } from '../../src/core/errors';
 import type { ResolvedDataConfig } from '../../src/core/experiment.generated';
 import { resizeBilinear } from '../../src/core/imageResize';
-import { readScores } from '../../src/core/runFolder';
+import { rocAuc } from '../../src/core/metrics';
+import { readScores, readTestImages } from '../../src/core/runFolder';
+import { main } from '../../src/cli/main';
 import { loadDataset } from '../../src/engine/datasets';
 import { decodeImageFile } from '../../src/engine/images/decode';
+import { loadModel } from '../../src/engine/modelIo';
 import { runExperiment } from '../../src/engine/run';
 import { drawDefect, ImageFormat, writeFolderFromMnist, writeGrayImage, writeMvtecFromMnist } from '../../scripts/imageFolderFixtures';
 
 const mvtec = (root: string, extra: Partial<ResolvedDataConfig> = {}): ResolvedDataConfig => ({ dataset: 'mvtec', validationSplit: 0.1, root, category: 'digits', ...extra });
+
+async function aelabShow(cwd: string, runDir: string): Promise<string> {
+  const out: string[] = [];
+  await main(['show', runDir], { out: (s) => out.push(s), err: () => undefined, interactive: false, cwd });
+  return out.join('\n');
+}
 
 async function rejectsAt(promise: Promise<unknown>, key: string, ...parts: string[]): Promise<void> {
   await assert.rejects(promise, (err: unknown) => {
@@ -181,6 +190,24 @@ describe('engine: image-folder datasets', function () {
       await rejectsAt(loadDataset(mvtec(root, { category: 'cables' }), dir), 'data.category', 'category cables not found', 'digits');
     });
 
+    it('trains on RGB images with data.channels 3 (cnn): 3-channel model, one display plane per image', async () => {
+      await writeMvtecFromMnist(path.join(dir, 'colour'), 'digits', { train: 60, testGood: 10, testDefect: 5 }, 'png-colour');
+      const colour = await loadDataset(mvtec('colour', { channels: 3 }), dir);
+      assert.equal(colour.channels, 3);
+      assert.equal(colour.train.images.length, 60 * 784 * 3);
+      const experimentPath = path.join(dir, 'colour.aelab.yaml');
+      const result = validateExperiment(`name: colour\ndata: { dataset: mvtec, root: colour, category: digits, channels: 3 }\ncorruption: { fraction: 0.2, type: occlusion, level: 0.3 }\nmodel: { architecture: cnn }\ntraining: { epochs: 1, batchSize: 16, loss: mse+ssim }\nevaluation: { score: ssim, samples: 2 }\n`, experimentPath);
+      assert.ok(result.ok && result.experiment, JSON.stringify(result.problems));
+      const outcome = await runExperiment({ experiment: result.experiment, experimentPath, runsDir: path.join(dir, 'runs'), backend: 'wasm', threads: 1 });
+      assert.equal(outcome.state, 'completed', outcome.error);
+      const model = await loadModel(path.join(outcome.runDir, 'model'));
+      assert.deepEqual(model.outputs[0].shape, [null, 28, 28, 3]);
+      model.dispose();
+      const stored = readTestImages(outcome.runDir, [0]);
+      assert.equal(stored.images[0].length, 3 * 784, 'original, input, reconstruction: one 28x28 plane each');
+      assert.ok(Number.isFinite(outcome.summary?.pixelAuroc ?? NaN));
+    });
+
     it('trains and scores an MVTec folder end to end; a bad folder writes nothing', async () => {
       const runsDir = path.join(dir, 'runs');
       const yaml = (name: string, category: string) => `name: ${name}
@@ -201,6 +228,20 @@ evaluation: { samples: 2 }
       assert.equal(scores.labels.reduce((s, v) => s + v, 0), 20, 'the 20 defect images and nothing else are anomalies');
       // Drawn squares and bars are far from any digit: even 3 short epochs rank most of them higher.
       assert.ok(outcome.summary && outcome.summary.auroc > 0.7, `AUROC ${outcome.summary?.auroc}`);
+      // Pixel-level AUROC: recomputed here from the stored (byte-quantised) input and
+      // reconstruction planes against the masks, it agrees with the run's.
+      const pixelAuroc = outcome.summary.pixelAuroc;
+      assert.ok(pixelAuroc !== undefined && pixelAuroc > 0.6, `pixel AUROC ${pixelAuroc}`);
+      const ds = await loadDataset(mvtec('mvtec'), dir, { seed: 1 });
+      const stored = readTestImages(outcome.runDir, Array.from({ length: 40 }, (_, i) => i));
+      const map = new Float32Array(40 * 784);
+      stored.images.forEach((planes, i) => {
+        for (let p = 0; p < 784; p++) map[i * 784 + p] = Math.abs(planes[784 + p] - planes[2 * 784 + p]) / 255;
+      });
+      const recomputed = rocAuc(map, ds.test.masks ?? new Uint8Array(0));
+      assert.ok(Math.abs(recomputed - pixelAuroc) < 0.01, `recomputed ${recomputed} vs ${pixelAuroc}`);
+      const shown = await aelabShow(dir, outcome.runDir);
+      assert.match(shown, new RegExp(`pixel AUROC ${pixelAuroc.toFixed(4)}`));
 
       const missing = validateExperiment(yaml('mvtec-missing', 'cables'), experimentPath);
       assert.ok(missing.ok && missing.experiment);
