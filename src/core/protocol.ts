@@ -123,6 +123,8 @@ export interface PanelTestImage {
   original: Uint8Array;
   input: Uint8Array;
   reconstruction: Uint8Array;
+  /** 0/1 per pixel (1 = defect) when the run has masks. */
+  mask?: Uint8Array;
 }
 
 /** A file the webview wants saved through the host's save dialog. */

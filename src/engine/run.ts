@@ -209,8 +209,8 @@ async function trainAndEvaluate(
     const pixelAuroc = data.testMasks ? pixelLevelAuroc(data.testInput, reconstructions, data.testMasks, channels) : undefined;
     writeScores(runDir, {
       formatVersion: RUN_FORMAT_VERSION, count: data.testCount, score: scoreKind, validationCount: data.validationCount, hasClasses: true,
-      images: { width, height, planes: ['original', 'input', 'reconstruction'] },
-    }, testScores, validationScores, data.testLabels, data.testClasses, testImages);
+      images: { width, height, planes: ['original', 'input', 'reconstruction'] }, ...(data.testMasks ? { masks: true } : {}),
+    }, testScores, validationScores, data.testLabels, data.testClasses, testImages, data.testMasks);
     if (await yieldThenCancelled(cancelled)) return 'cancelled';
     writeSampleGrid(runDir, model, data, testScores, experiment.evaluation.samples, experiment.seed);
     if (await yieldThenCancelled(cancelled)) return 'cancelled';

@@ -13,6 +13,7 @@ import { resizeBilinear } from '../../src/core/imageResize';
 import { rocAuc } from '../../src/core/metrics';
 import { readScores, readTestImages } from '../../src/core/runFolder';
 import { main } from '../../src/cli/main';
+import { loadTestImages } from '../../src/extension/panels/panelData';
 import { loadDataset } from '../../src/engine/datasets';
 import { decodeImageFile } from '../../src/engine/images/decode';
 import { loadModel } from '../../src/engine/modelIo';
@@ -240,6 +241,10 @@ evaluation: { samples: 2 }
       });
       const recomputed = rocAuc(map, ds.test.masks ?? new Uint8Array(0));
       assert.ok(Math.abs(recomputed - pixelAuroc) < 0.01, `recomputed ${recomputed} vs ${pixelAuroc}`);
+      // The panels get each image's mask with it: the first blob image's square, a good image's nothing.
+      const panelImages = loadTestImages(outcome.runDir, [0, 10]).images;
+      assert.equal(panelImages[0].mask?.reduce((s, v) => s + v, 0), 36);
+      assert.equal(panelImages[1].mask?.reduce((s, v) => s + v, 0), 0);
       const shown = await aelabShow(dir, outcome.runDir);
       assert.match(shown, new RegExp(`pixel AUROC ${pixelAuroc.toFixed(4)}`));
 
