@@ -76,6 +76,7 @@ export interface FixtureCounts {
 
 async function mnistDigits(count: number, seed: number): Promise<{ images: Float32Array; width: number; height: number }> {
   const ds = await loadDataset({ dataset: 'mnist', validationSplit: 0.1, trainLimit: count, testLimit: 1 }, process.cwd(), { seed });
+  if (!(ds.train.images instanceof Float32Array)) throw new Error('expected MNIST as floats');
   return { images: ds.train.images, width: ds.width, height: ds.height };
 }
 

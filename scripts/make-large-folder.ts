@@ -12,8 +12,10 @@ async function main(): Promise<void> {
   if (!out) throw new Error('usage: make-large-folder.ts OUT_ROOT [COUNT] [SIZE]');
   const count = Number(countArg ?? 10000), size = Number(sizeArg ?? 128), tests = 200;
   const ds = await loadDataset({ dataset: 'mnist', validationSplit: 0.1, trainLimit: count + tests, testLimit: 1 }, process.cwd());
+  const digits = ds.train.images;
+  if (!(digits instanceof Float32Array)) throw new Error('expected MNIST as floats');
   const write = (dir: string, name: string, i: number) => {
-    const digit = resizeBilinear(ds.train.images.subarray(i * 784, (i + 1) * 784), 28, 28, 1, size, size);
+    const digit = resizeBilinear(digits.subarray(i * 784, (i + 1) * 784), 28, 28, 1, size, size);
     const png = new PNG({ width: size, height: size });
     const tint = [(i % 3) / 2, ((i + 1) % 3) / 2, ((i + 2) % 3) / 2];
     for (let p = 0; p < size * size; p++) {

@@ -12,8 +12,8 @@ export { FASHION_MNIST_DIR, FASHION_MNIST_PACKAGE, findIdxFiles, locateDatasetFi
 export type { DatasetFiles, IdxFolderSearch } from '../core/datasetFiles';
 
 export interface DatasetSplit {
-  /** Pixels in [0, 1], count * height * width, row-major. */
-  images: Float32Array;
+  /** Pixels in [0, 1], count * height * width (* channels), row-major; or bytes (value * 255), as image folders load their training images to save memory. */
+  images: Float32Array | Uint8Array;
   labels: Uint8Array;
   count: number;
   /** Image folders: 1 where the image is anomalous by itself (not by injected corruption). */

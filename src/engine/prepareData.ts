@@ -7,12 +7,21 @@ import { rngFor } from '../core/rng';
 import type { Dataset } from './datasets';
 import { chooseCorrupted, corruptImages } from './corruption';
 
+/** Images as floats in [0, 1] (bytes are scaled; floats are returned as they are). */
+function asFloats(images: Float32Array | Uint8Array): Float32Array {
+  if (images instanceof Float32Array) return images;
+  const out = new Float32Array(images.length);
+  for (let i = 0; i < images.length; i++) out[i] = images[i] / 255;
+  return out;
+}
+
 export interface PreparedData {
   width: number;
   height: number;
   /** Interleaved channels per pixel (1 or 3). */
   channels: number;
-  train: Float32Array;
+  /** Floats, or bytes when the dataset loaded them so (train.ts scales them batch by batch). */
+  train: Float32Array | Uint8Array;
   trainCount: number;
   /** Clean normal images held out from training: validation loss and label-free thresholds. */
   validation: Float32Array;
@@ -36,19 +45,19 @@ export interface PreparedData {
 }
 
 
-function gather(images: Float32Array, pixels: number, indices: ArrayLike<number>): Float32Array {
+function gather(images: Float32Array | Uint8Array, pixels: number, indices: ArrayLike<number>): Float32Array {
   const out = new Float32Array(indices.length * pixels);
   for (let i = 0; i < indices.length; i++) {
     const src = indices[i] * pixels;
-    out.set(images.subarray(src, src + pixels), i * pixels);
+    out.set(asFloats(images.subarray(src, src + pixels)), i * pixels);
   }
   return out;
 }
 
 /** Reorders images so that slot j holds what was image order[j] (a permutation), following its cycles. */
-function permuteInPlace(images: Float32Array, pixels: number, order: readonly number[]): Float32Array {
+function permuteInPlace<T extends Float32Array | Uint8Array>(images: T, pixels: number, order: readonly number[]): T {
   const done = new Uint8Array(order.length);
-  const held = new Float32Array(pixels);
+  const held = images.slice(0, pixels);
   for (let start = 0; start < order.length; start++) {
     if (done[start] || order[start] === start) continue;
     held.set(images.subarray(start * pixels, (start + 1) * pixels));
@@ -89,12 +98,12 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
     throw new InputError(`only ${candidates.length} training image(s) after filtering: not enough for a validation split of ${data.validationSplit}`);
   }
   let validation: Float32Array;
-  let train: Float32Array;
+  let train: Float32Array | Uint8Array;
   if (candidates.length === dataset.train.count) {
     // Every image is used: reorder the loaded array in place instead of copying it (a folder of
     // 10,000 128x128 images is 655 MB as floats; a copy would double the peak).
     const all = permuteInPlace(dataset.train.images, pixels, candidates);
-    validation = all.subarray(0, validationCount * pixels);
+    validation = asFloats(all.subarray(0, validationCount * pixels));
     train = all.subarray(validationCount * pixels, candidates.length * pixels);
   } else {
     validation = gather(dataset.train.images, pixels, candidates.slice(0, validationCount));
@@ -105,14 +114,17 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
   if (data.trainContamination && data.trainContamination.fraction > 0) {
     const c = data.trainContamination;
     const mask = chooseCorrupted(trainCount, c.fraction, rngFor(seed, 'train-contamination-choice'));
+    // Corruption works on floats: contaminated byte images are expanded first.
+    const floats = asFloats(train);
+    train = floats;
     const indices: number[] = [];
     mask.forEach((m, i) => { if (m) indices.push(i); });
-    corruptImages(train, indices, c.type ?? corruption.type, c.level ?? corruption.level, rngFor(seed, 'train-contamination-noise'), width, height, channels);
+    corruptImages(floats, indices, c.type ?? corruption.type, c.level ?? corruption.level, rngFor(seed, 'train-contamination-noise'), width, height, channels);
     trainContaminated = indices.length;
   }
 
   const testCount = dataset.test.count;
-  const testOriginal = dataset.test.images.subarray(0, testCount * pixels);
+  const testOriginal = asFloats(dataset.test.images.subarray(0, testCount * pixels));
   // One copy only when some test image is corrupted (folders with their own anomalies need none).
   const testInput = corruption.fraction > 0 ? testOriginal.slice() : testOriginal;
   const testCorrupted = chooseCorrupted(testCount, corruption.fraction, rngFor(seed, 'test-corruption-choice'));

@@ -15,8 +15,11 @@ import { makeOptimizer } from './optimizers';
 import type { EngineThread } from './thread/spawn';
 
 export interface TrainingData {
-  /** trainCount images of width x height, row-major, values in [0, 1]. */
-  train: Float32Array;
+  /**
+   * trainCount images of width x height (x channels), row-major, values in [0, 1]; or as bytes
+   * (value * 255), a quarter of the memory, turned into floats one batch at a time.
+   */
+  train: Float32Array | Uint8Array;
   trainCount: number;
   validation: Float32Array;
   validationCount: number;
@@ -83,6 +86,15 @@ async function evaluateLoss(
     await nextTick();
   }
   return sum / count;
+}
+
+/** Copies one image into a float buffer, scaling bytes to [0, 1]. */
+function copyImage(from: Float32Array | Uint8Array, offset: number, to: Float32Array, at: number, pixels: number): void {
+  if (from instanceof Float32Array) {
+    to.set(from.subarray(offset, offset + pixels), at);
+    return;
+  }
+  for (let k = 0; k < pixels; k++) to[at + k] = from[offset + k] / 255;
 }
 
 /** Batch losses weighted by batch size, summed on the backend so batches need not be read back. */
@@ -192,7 +204,7 @@ export async function trainAutoencoder(
         const n = Math.min(batchSize, trainCount - start);
         for (let i = 0; i < n; i++) {
           const image = order[start + i];
-          batchBuffer.set(data.train.subarray(image * pixels, (image + 1) * pixels), i * pixels);
+          copyImage(data.train, image * pixels, batchBuffer, i * pixels, pixels);
         }
         const cost = trainStep(n);
         lossSum.add(cost, n);

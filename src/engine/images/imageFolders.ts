@@ -2,7 +2,8 @@
 // test/<defect>, ground_truth/<defect>/<name>_mask.png) and a plain folder form (normalDir,
 // abnormalDir, maskDir). Every problem is an InputError at the experiment key that named the
 // folder, raised before any run folder exists. Images are decoded one at a time straight into
-// the dataset's array, so the peak is the dataset plus one image.
+// the dataset's array, so the peak is the dataset plus one image; training images are kept as
+// bytes (a quarter of floats: 10,000 images of 128x128x3 are 492 MB instead of 1.97 GB).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../../core/errors';
@@ -37,7 +38,8 @@ export interface ImageFolderDataset {
   width: number;
   height: number;
   channels: 1 | 3;
-  train: { images: Float32Array; count: number };
+  /** Bytes (value * 255): a quarter of the memory of floats; train.ts scales them a batch at a time. */
+  train: { images: Uint8Array; count: number };
   test: { images: Float32Array; count: number; anomalous: Uint8Array; masks?: Uint8Array; files: string[] };
   trainFiles: string[];
   source: string;
@@ -183,8 +185,10 @@ class ImageReader {
     }
   }
 
-  readInto(files: readonly string[]): Float32Array {
-    let out: Float32Array | undefined;
+  readInto(files: readonly string[]): Float32Array;
+  readInto(files: readonly string[], bytes: true): Uint8Array;
+  readInto(files: readonly string[], bytes = false): Float32Array | Uint8Array {
+    let out: Float32Array | Uint8Array | undefined;
     files.forEach((file, i) => {
       const image = this.decode(file, this.channels);
       if (image.colour) this.colourFile ??= file; else this.grayFile ??= file;
@@ -201,10 +205,14 @@ class ImageReader {
         }
         pixels = resizeBilinear(image.pixels, image.height, image.width, this.channels, this.height, this.width);
       }
-      out ??= new Float32Array(files.length * pixels.length);
-      out.set(pixels, i * pixels.length);
+      out ??= bytes ? new Uint8Array(files.length * pixels.length) : new Float32Array(files.length * pixels.length);
+      if (out instanceof Uint8Array) {
+        for (let k = 0; k < pixels.length; k++) out[i * pixels.length + k] = Math.round(pixels[k] * 255);
+      } else {
+        out.set(pixels, i * pixels.length);
+      }
     });
-    return out ?? new Float32Array(0);
+    return out ?? (bytes ? new Uint8Array(0) : new Float32Array(0));
   }
 
   /** Masks as bytes (1 = defect) at the image size; an image without a mask gets an empty one. */
@@ -234,7 +242,7 @@ export function loadImageFolders(cfg: ResolvedDataConfig, baseDir: string, opts:
   }
   const channels = cfg.channels ?? 1;
   const reader = new ImageReader(cfg, channels, layout.key);
-  const trainImages = reader.readInto(train);
+  const trainImages = reader.readInto(train, true);
   const testImages = reader.readInto(test.map((e) => e.file));
   const hasMasks = test.some((e) => e.mask);
   return {
