@@ -374,7 +374,7 @@ export function readTestImages(runDir: string, indices: readonly number[]): { wi
 
 /** The masks (width*height bytes, 1 = defect) of chosen test images, or undefined when the run has none. */
 export function readTestMasks(runDir: string, indices: readonly number[]): Uint8Array[] | undefined {
-  const header = readJson<ScoresHeader>(path.join(runDir, RUN_FILES.scoresHeader));
+  const header = readJson(path.join(runDir, RUN_FILES.scoresHeader)).value as ScoresHeader | undefined;
   if (!header?.masks || !header.images) return undefined;
   const size = header.images.width * header.images.height;
   const fd = fs.openSync(path.join(runDir, RUN_FILES.masks), 'r');

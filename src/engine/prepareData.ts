@@ -23,8 +23,8 @@ export interface PreparedData {
   /** Floats, or bytes when the dataset loaded them so (train.ts scales them batch by batch). */
   train: Float32Array | Uint8Array;
   trainCount: number;
-  /** Clean normal images held out from training: validation loss and label-free thresholds. */
-  validation: Float32Array;
+  /** Clean normal images held out from training: validation loss and label-free thresholds. Bytes like `train` when loaded so. */
+  validation: Float32Array | Uint8Array;
   validationCount: number;
   /** Test images as they were before corruption. */
   testOriginal: Float32Array;
@@ -97,13 +97,13 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
   if (trainCount < 1) {
     throw new InputError(`only ${candidates.length} training image(s) after filtering: not enough for a validation split of ${data.validationSplit}`);
   }
-  let validation: Float32Array;
+  let validation: Float32Array | Uint8Array;
   let train: Float32Array | Uint8Array;
   if (candidates.length === dataset.train.count) {
     // Every image is used: reorder the loaded array in place instead of copying it (a folder of
     // 10,000 128x128 images is 655 MB as floats; a copy would double the peak).
     const all = permuteInPlace(dataset.train.images, pixels, candidates);
-    validation = asFloats(all.subarray(0, validationCount * pixels));
+    validation = all.subarray(0, validationCount * pixels);
     train = all.subarray(validationCount * pixels, candidates.length * pixels);
   } else {
     validation = gather(dataset.train.images, pixels, candidates.slice(0, validationCount));

@@ -191,7 +191,7 @@ async function trainAndEvaluate(
     };
     const testScores = await scoreImagesParallel(model, data.testInput, data.testCount, width, height, scoreKind, parallel);
     if (!testScores || options.signal?.aborted) return 'cancelled';
-    const validationScores = await scoreImagesParallel(model, data.validation, data.validationCount, width, height, scoreKind, parallel);
+    const validationScores = await scoreStored(data.validation, data.validationCount, (images, count) => scoreImagesParallel(model, images, count, width, height, scoreKind, parallel));
     if (!validationScores || options.signal?.aborted) return 'cancelled';
 
     emit({ type: 'phase', phase: 'saving', message: 'writing results' });
@@ -347,4 +347,26 @@ function pixelLevelAuroc(input: Float32Array, reconstructions: Float32Array, mas
   }
   if (positives === 0 || positives === count) return undefined;
   return rocAuc(scores, labels);
+}
+
+/** Images scored in chunks this size (in values) when stored as bytes: floats for all would cost 4x. */
+const SCORE_CHUNK_VALUES = 16 * 1024 * 1024;
+
+/** Scores floats as they are, bytes a chunk at a time as floats. */
+async function scoreStored(
+  images: Float32Array | Uint8Array, count: number, score: (images: Float32Array, count: number) => Promise<Float32Array | undefined>,
+): Promise<Float32Array | undefined> {
+  if (images instanceof Float32Array) return score(images, count);
+  const values = images.length / count;
+  const chunk = Math.max(1, Math.floor(SCORE_CHUNK_VALUES / values));
+  const out = new Float32Array(count);
+  for (let start = 0; start < count; start += chunk) {
+    const n = Math.min(chunk, count - start);
+    const floats = new Float32Array(n * values);
+    for (let i = 0; i < floats.length; i++) floats[i] = images[start * values + i] / 255;
+    const scores = await score(floats, n);
+    if (!scores) return undefined;
+    out.set(scores, start);
+  }
+  return out;
 }

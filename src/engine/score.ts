@@ -15,6 +15,14 @@ function checkImages(images: Float32Array, count: number, pixels: number): void 
   if (images.length < count * pixels) throw new Error(`expected ${count} images of ${pixels} pixels, got ${images.length} values`);
 }
 
+/** Values (pixels x channels) in one inference batch: 256 MNIST images; fewer large ones (wasm memory never shrinks). */
+const BATCH_VALUES = 256 * 784;
+
+/** Images per inference batch for images of `values` values each. */
+export function inferenceBatch(values: number): number {
+  return Math.max(1, Math.min(256, Math.floor(BATCH_VALUES / values)));
+}
+
 function checkBatchSize(batchSize: number): void {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
 }
@@ -24,7 +32,8 @@ function checkBatchSize(batchSize: number): void {
  * bounds memory; it does not change the scores.
  */
 export function scoreImages(
-  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, kind: ScoreKind, batchSize = 256,
+  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, kind: ScoreKind,
+  batchSize = inferenceBatch(width * height * inputChannels(model)),
 ): Float32Array {
   const channels = inputChannels(model);
   const pixels = width * height * channels;
@@ -105,7 +114,7 @@ export async function scoreImagesParallel(
   model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, kind: ScoreKind,
   options: ParallelScoreOptions = {},
 ): Promise<Float32Array | undefined> {
-  const batchSize = options.batchSize ?? 256;
+  const batchSize = options.batchSize ?? inferenceBatch(width * height * inputChannels(model));
   const pixels = width * height * inputChannels(model);
   checkImages(images, count, pixels);
   checkBatchSize(batchSize);
@@ -156,7 +165,7 @@ export async function scoreImagesParallel(
 
 /** Reconstructions of the first `count` images, in order, `width * height` values each. */
 export function reconstructAll(
-  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, batchSize = 256,
+  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, batchSize = inferenceBatch(width * height * inputChannels(model)),
 ): Float32Array {
   const pixels = width * height * inputChannels(model);
   checkImages(images, count, pixels);

@@ -9,6 +9,7 @@ import { rngFor } from '../core/rng';
 import type { EpochMetrics } from '../core/runFormat';
 import { lossFunction, type LossFunction } from './losses';
 import { applyModel, inputChannels } from './models';
+import { inferenceBatch } from './score';
 import { DataParallelSession } from './dataParallel';
 import { CollectiveAbortedError } from './thread/collective';
 import { makeOptimizer } from './optimizers';
@@ -21,7 +22,8 @@ export interface TrainingData {
    */
   train: Float32Array | Uint8Array;
   trainCount: number;
-  validation: Float32Array;
+  /** Floats, or bytes like `train`. */
+  validation: Float32Array | Uint8Array;
   validationCount: number;
   width: number;
   height: number;
@@ -61,7 +63,6 @@ export interface TrainResult {
 }
 
 const BATCH_REPORT_MS = 100;
-const VALIDATION_BATCH = 256;
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -69,16 +70,19 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
  * Mean loss over `count` images in inference mode, in batches. Undefined if cancelled meanwhile.
  */
 async function evaluateLoss(
-  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, loss: LossFunction, signal?: AbortSignal,
+  model: tfl.LayersModel, images: Float32Array | Uint8Array, count: number, width: number, height: number, loss: LossFunction, signal?: AbortSignal,
 ): Promise<number | undefined> {
   const channels = inputChannels(model);
   const pixels = width * height * channels;
+  const batchSize = inferenceBatch(pixels);
+  const buffer = new Float32Array(batchSize * pixels);
   let sum = 0;
-  for (let start = 0; start < count; start += VALIDATION_BATCH) {
+  for (let start = 0; start < count; start += batchSize) {
     if (signal?.aborted) return undefined;
-    const n = Math.min(VALIDATION_BATCH, count - start);
+    const n = Math.min(batchSize, count - start);
+    for (let i = 0; i < n; i++) copyImage(images, (start + i) * pixels, buffer, i * pixels, pixels);
     const batchLoss = tf.tidy(() => {
-      const x = tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, height, width, channels]);
+      const x = tf.tensor4d(buffer.subarray(0, n * pixels), [n, height, width, channels]);
       return loss(x, applyModel(model, x, false));
     });
     sum += (await batchLoss.data())[0] * n;
