@@ -360,9 +360,11 @@ async function scoreStored(
   const values = images.length / count;
   const chunk = Math.max(1, Math.floor(SCORE_CHUNK_VALUES / values));
   const out = new Float32Array(count);
+  // One buffer for every chunk: large arrays left to the garbage collector raise the peak.
+  const buffer = new Float32Array(Math.min(chunk, count) * values);
   for (let start = 0; start < count; start += chunk) {
     const n = Math.min(chunk, count - start);
-    const floats = new Float32Array(n * values);
+    const floats = buffer.subarray(0, n * values);
     for (let i = 0; i < floats.length; i++) floats[i] = images[start * values + i] / 255;
     const scores = await score(floats, n);
     if (!scores) return undefined;
