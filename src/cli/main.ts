@@ -9,7 +9,7 @@ import { datasetAccessFor } from '../core/datasetFiles';
 import type { ResolvedExperiment } from '../core/experiment.generated';
 import type { BackendPreference, RunRequest, ThreadsPreference } from '../core/protocol';
 import { readTextFileBounded, notText } from '../core/fileAccess';
-import { appendRunLog, isRunFolder, listRuns, readRun, RunListing } from '../core/runFolder';
+import { appendRunLog, listRuns, readRun, RunListing } from '../core/runFolder';
 import { runsDirEscapes } from '../core/runFolderLifecycle';
 import { formatSummary, fmt, table } from './format';
 import { RunProgress } from './progress';
