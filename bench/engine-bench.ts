@@ -66,8 +66,15 @@ async function child(architecture: Architecture, trainN: number, scoreN: number,
   const dataset = await loadDataset({ dataset: 'mnist', validationSplit: 0.1, testLimit: scoreN }, process.cwd());
   const { width, height } = dataset;
   const pixels = width * height;
-  const train = dataset.train.images.subarray(0, trainN * pixels);
-  const validation = dataset.train.images.subarray((dataset.train.count - VALIDATION_IMAGES) * pixels);
+  // MNIST loads as floats (only image folders keep training images as bytes).
+  const floats = (images: Float32Array | Uint8Array): Float32Array => {
+    if (!(images instanceof Float32Array)) throw new Error('expected MNIST as floats');
+    return images;
+  };
+  const trainImages = floats(dataset.train.images);
+  const testImages = floats(dataset.test.images);
+  const train = trainImages.subarray(0, trainN * pixels);
+  const validation = trainImages.subarray((dataset.train.count - VALIDATION_IMAGES) * pixels);
   const system: BenchRow['system'] = mode;
   const env = { backend: stock ? 'cpu (stock kernels)' : backend.name, versions: `tfjs ${tfjsVersion()}, node ${process.version}` };
   const peak = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -90,8 +97,8 @@ async function child(architecture: Architecture, trainN: number, scoreN: number,
   print({ system, kind: 'train', model: architecture, images: trainN, seconds, imagesPerSecond: trainN / seconds, validationLoss: result.history.at(-1)?.valLoss, peakRssMB: peak(), ...env });
   if (mode === 'engine' || twoThreads) {
     const s0 = performance.now();
-    if (thread) await scoreImagesParallel(model, dataset.test.images, dataset.test.count, width, height, 'mse', { threads: 2, thread });
-    else scoreImages(model, dataset.test.images, dataset.test.count, width, height, 'mse');
+    if (thread) await scoreImagesParallel(model, testImages, dataset.test.count, width, height, 'mse', { threads: 2, thread });
+    else scoreImages(model, testImages, dataset.test.count, width, height, 'mse');
     const scoreSeconds = (performance.now() - s0) / 1000;
     print({ system, kind: 'score', model: architecture, images: dataset.test.count, seconds: scoreSeconds, imagesPerSecond: dataset.test.count / scoreSeconds, peakRssMB: peak(), ...env });
   }

@@ -19,7 +19,7 @@ import { initBackend } from '../src/engine/backend';
 import { CORRUPTION_TYPES } from '../src/engine/corruption';
 import { loadDataset } from '../src/engine/datasets';
 import { loadModel } from '../src/engine/modelIo';
-import { prepareData } from '../src/engine/prepareData';
+import { asFloats, prepareData } from '../src/engine/prepareData';
 import { scoreImages } from '../src/engine/score';
 
 interface Scenario { name: string; type: CorruptionType; level: number }
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       scores = scoreImages(model, data.testInput, data.testCount, data.width, data.height, base.evaluation.score);
       if (cacheFile) fs.writeFileSync(cacheFile, new Uint8Array(scores.buffer));
     }
-    validation ??= scoreImages(model, data.validation, data.validationCount, data.width, data.height, base.evaluation.score);
+    validation ??= scoreImages(model, asFloats(data.validation), data.validationCount, data.width, data.height, base.evaluation.score);
     const thresholds = computeThresholds(base.evaluation.threshold, validation, scores, data.testLabels);
     const f1At = (t: number) => operatingPoint(confusionAt(scores, data.testLabels, t), t).f1;
     const at = (strategy: string) => thresholds.find((r) => r.strategy === strategy)?.value ?? NaN;

@@ -14,6 +14,7 @@ export function formatSummary(s: RunSummary): string {
   const p = s.operatingPoint;
   const lines: string[] = [];
   lines.push(`AUROC ${fmt(s.auroc)}   average precision ${fmt(s.averagePrecision)}   ` +
+    (s.pixelAuroc === undefined ? '' : `pixel AUROC ${fmt(s.pixelAuroc)}   `) +
     `mean score normal ${fmt(s.meanScoreNormal, 5)} / anomalous ${fmt(s.meanScoreAnomalous, 5)} (x${fmt(s.scoreRatio, 2)})`);
   lines.push('');
   lines.push('Thresholds (score >= threshold means anomaly):');

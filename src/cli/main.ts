@@ -3,19 +3,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { applyOverrides, formatProblem, Problem } from '../core/config';
+import { applyOverrides, formatProblem, locateKeyProblem, Problem } from '../core/config';
 import { InputError } from '../core/errors';
 import { datasetAccessFor } from '../core/datasetFiles';
 import type { ResolvedExperiment } from '../core/experiment.generated';
 import type { BackendPreference, RunRequest, ThreadsPreference } from '../core/protocol';
 import { readTextFileBounded, notText } from '../core/fileAccess';
-import { appendRunLog, isRunFolder, listRuns, readRun, RunListing } from '../core/runFolder';
+import { appendRunLog, listRuns, readRun, RunListing } from '../core/runFolder';
 import { runsDirEscapes } from '../core/runFolderLifecycle';
 import { formatSummary, fmt, table } from './format';
 import { RunProgress } from './progress';
 import { findExperimentFiles } from './findExperiments';
 import { writeReport } from '../report/writeReport';
 import { EXIT, Io, UsageError } from './cliTypes';
+import { resolveRunDir } from './runDirs';
+import { commandScore } from './scoreCommand';
 import { commandSweep, SWEEP_USAGE } from './sweepCommands';
 import { expandSweep } from '../core/sweep/expand';
 import { describePoint, loadSweep, modelForPoint, PointRecorder, startSweepFolder } from './sweepPoint';
@@ -33,6 +35,9 @@ ${SWEEP_USAGE}
   aelab show RUN [--runs-dir DIR]        RUN: a run folder, or a run id
   aelab report (EXPERIMENT-FILE | RUN-FOLDER | FOLDER-OF-RUNS)... -o DIR [--runs-dir DIR]
                                          writes DIR/report.md, DIR/report.html, DIR/figures/
+  aelab score RUN PATH... [--threshold X | --strategy NAME] [--out FILE.csv] [--runs-dir DIR]
+                 PATH: image files (PNG, JPEG) or folders; prints path,score,flagged per image;
+                 --out writes FILE.csv and FILE.json
   aelab help
 
 Runs are written under --runs-dir (default: ./.aelab/runs).
@@ -64,6 +69,19 @@ function readExperiment(file: string, overrides: string[], io: Io, checkData = t
   const result = applyOverrides(text, file, overrides, checkData ? datasetAccessFor(file) : undefined);
   printProblems(result.problems, io);
   return result.ok ? result.experiment : undefined;
+}
+
+/** file:line:col at the key the engine named, else the file alone. */
+function describeInputError(err: InputError, file: string, overrides: string[], cwd: string): string {
+  const shown = path.relative(cwd, file) || file;
+  if (err.key) {
+    try {
+      return formatProblem(locateKeyProblem(fs.readFileSync(file, 'utf8'), shown, overrides, err.key, err.message));
+    } catch {
+      // The file changed or vanished since it was read: fall back to naming it.
+    }
+  }
+  return `${shown}: ${err.message}`;
 }
 
 export function printProblems(problems: Problem[], io: Io): void {
@@ -150,7 +168,7 @@ async function commandRun(args: string[], io: Io): Promise<number> {
   };
   const progress = new RunProgress(io.interactive, writeLine);
   try {
-    const outcome = await runExperiment({ experiment, experimentPath: file, runsDir, backend, threads, ...point?.request }, {
+    const outcome = await runExperiment({ experiment, experimentPath: file, runsDir, workspaceRoot: io.cwd, backend, threads, ...point?.request }, {
       onEvent: (e) => {
         if (e.type === 'started') {
           runDir = e.runDir;
@@ -179,7 +197,7 @@ async function commandRun(args: string[], io: Io): Promise<number> {
     progress.stopBar();
     point?.recorder.finished('failed', err instanceof Error ? err.message : String(err));
     if (err instanceof InputError) {
-      io.err(`${path.relative(io.cwd, file) || file}: ${(err as Error).message}`);
+      io.err(describeInputError(err, file, values.set ?? [], io.cwd));
       return EXIT.invalidInput;
     }
     // One line: what could not be done and why (AELAB_DEBUG=1 adds the stack).
@@ -248,22 +266,6 @@ function commandList(args: string[], io: Io): number {
   return EXIT.ok;
 }
 
-/** The same rule as `list`: run folders are real folders (no symbolic links) with a status.json. */
-function resolveRunDir(target: string, runsDir: string, cwd: string): string | undefined {
-  const direct = path.resolve(cwd, target);
-  if (isRunFolder(direct)) return direct;
-  try {
-    for (const experiment of fs.readdirSync(runsDir, { withFileTypes: true })) {
-      if (!experiment.isDirectory()) continue;
-      const candidate = path.join(runsDir, experiment.name, target);
-      if (isRunFolder(candidate)) return candidate;
-    }
-  } catch {
-    // no runs folder: fall through to "not found"
-  }
-  return undefined;
-}
-
 function commandShow(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'runs-dir': { type: 'string' } } });
   if (positionals.length !== 1) throw new UsageError('show takes one run folder or run id');
@@ -325,6 +327,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       case 'show': return commandShow(rest, io);
       case 'report': return commandReport(rest, io);
       case 'sweep': return await commandSweep(rest, io);
+      case 'score': return await commandScore(rest, io);
       case undefined: case 'help': case '--help': case '-h':
         io.out(USAGE);
         return command === undefined ? EXIT.invalidInput : EXIT.ok;

@@ -5,6 +5,6 @@
 export { EXPERIMENT_FILE_GLOB, OVERRIDE_SOURCE, formatProblem, displayPath } from './experimentFile/problems';
 export type { Problem, ProblemFix, Severity, ValidationResult, Seg } from './experimentFile/problems';
 export { didYouMean } from './experimentFile/messages';
-export { applyOverrides, validateExperiment } from './experimentFile/overrides';
+export { applyOverrides, locateKeyProblem, validateExperiment } from './experimentFile/overrides';
 export { setManualThreshold } from './experimentFile/thresholdWriteBack';
 export type { DatasetAccess, DatasetReader } from './experimentFile/dataChecks';

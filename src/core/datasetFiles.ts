@@ -142,6 +142,10 @@ export function locateDatasetFiles(cfg: ResolvedDataConfig, baseDir: string): Da
       };
       return { files, name: 'IDX files', origin: path.dirname(files.trainImages) };
     }
+    case 'mvtec':
+    case 'folder':
+      // Image folders are checked by the engine's loader (engine/images), at their keys.
+      throw new InputError(`data.dataset ${cfg.dataset} is a folder of images, not IDX files`);
     default: {
       const unknownDataset: never = cfg.dataset;
       throw new InputError(`unknown dataset ${String(unknownDataset)}`);

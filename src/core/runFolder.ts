@@ -294,7 +294,7 @@ function asFloat32(buf: Buffer): Float32Array {
   return new Float32Array(copy.buffer);
 }
 
-export function writeScores(runDir: string, header: ScoresHeader, scores: Float32Array, validationScores: Float32Array, labels: Uint8Array, classes?: Uint8Array, testImages?: Uint8Array): void {
+export function writeScores(runDir: string, header: ScoresHeader, scores: Float32Array, validationScores: Float32Array, labels: Uint8Array, classes?: Uint8Array, testImages?: Uint8Array, masks?: Uint8Array): void {
   const all = new Float32Array(scores.length + validationScores.length);
   all.set(scores, 0);
   all.set(validationScores, scores.length);
@@ -302,6 +302,7 @@ export function writeScores(runDir: string, header: ScoresHeader, scores: Float3
   writeFileAtomic(path.join(runDir, RUN_FILES.labels), labels);
   if (testImages) writeFileAtomic(path.join(runDir, RUN_FILES.images), testImages);
   if (classes) writeFileAtomic(path.join(runDir, RUN_FILES.classes), classes);
+  if (masks) writeFileAtomic(path.join(runDir, RUN_FILES.masks), masks);
   // The header goes last: its presence means the binaries beside it are complete.
   writeJsonAtomic(path.join(runDir, RUN_FILES.scoresHeader), header);
 }
@@ -366,6 +367,25 @@ export function readTestImages(runDir: string, indices: readonly number[]): { wi
       return buf;
     });
     return { width, height, images };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The masks (width*height bytes, 1 = defect) of chosen test images, or undefined when the run has none. */
+export function readTestMasks(runDir: string, indices: readonly number[]): Uint8Array[] | undefined {
+  const header = readJson(path.join(runDir, RUN_FILES.scoresHeader)).value as ScoresHeader | undefined;
+  if (!header?.masks || !header.images) return undefined;
+  const size = header.images.width * header.images.height;
+  const fd = fs.openSync(path.join(runDir, RUN_FILES.masks), 'r');
+  try {
+    return indices.map((index) => {
+      const buf = new Uint8Array(size);
+      if (!Number.isInteger(index) || index < 0 || index >= header.count || fs.readSync(fd, buf, 0, size, index * size) !== size) {
+        throw new Error(`${RUN_FILES.masks} has no mask for test image ${index}`);
+      }
+      return buf;
+    });
   } finally {
     fs.closeSync(fd);
   }

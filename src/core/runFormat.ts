@@ -63,6 +63,8 @@ export interface ScoresHeader {
    *  original, input (corrupted where the image was corrupted), reconstruction. Lets the panels
    *  show any test image (highest scores, false positives, a clicked histogram bin...). */
   images?: { width: number; height: number; planes: ['original', 'input', 'reconstruction'] };
+  /** Image folders with masks: masks.bin holds `count` masks of width*height bytes (1 = defect). */
+  masks?: boolean;
 }
 
 export interface ThresholdResult {
@@ -93,6 +95,8 @@ export interface RunSummary {
   anomalyCount: number;
   auroc: number;
   averagePrecision: number;
+  /** Image folders with masks: AUROC of the per-pixel anomaly map (|input - reconstruction|) against the masks. */
+  pixelAuroc?: number;
   meanScoreNormal: number;
   meanScoreAnomalous: number;
   /** meanScoreAnomalous / meanScoreNormal */
@@ -158,5 +162,6 @@ export const RUN_FILES = {
   summary: 'summary.json',
   log: 'run.log',
   images: 'images.bin',
+  masks: 'masks.bin',
   manualThreshold: 'manual-threshold.json',
 } as const;

@@ -108,3 +108,28 @@ export function ssim(a: ArrayLike<number>, b: ArrayLike<number>, width: number, 
   for (let i = 0; i < map.length; i++) sum += map[i];
   return sum / map.length;
 }
+
+/**
+ * Mean SSIM of two height x width x channels images with interleaved channels (RGB as decoded):
+ * each channel's mean SSIM, averaged over channels, as scikit-image's structural_similarity
+ * with channel_axis=-1.
+ */
+export function ssimChannels(a: ArrayLike<number>, b: ArrayLike<number>, width: number, height: number, channels: number): number {
+  if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`channels must be a positive integer, got ${channels}`);
+  if (channels === 1) return ssim(a, b, width, height);
+  const pixels = width * height;
+  if (a.length !== pixels * channels || b.length !== pixels * channels) {
+    throw new RangeError(`SSIM images must have ${width}x${height}x${channels} = ${pixels * channels} values, got ${a.length} and ${b.length}`);
+  }
+  const planeA = new Float64Array(pixels);
+  const planeB = new Float64Array(pixels);
+  let sum = 0;
+  for (let c = 0; c < channels; c++) {
+    for (let i = 0; i < pixels; i++) {
+      planeA[i] = a[i * channels + c];
+      planeB[i] = b[i * channels + c];
+    }
+    sum += ssim(planeA, planeB, width, height);
+  }
+  return sum / channels;
+}

@@ -64,20 +64,21 @@ export function corruptionWarning(change: CorruptionChange, type: CorruptionType
 const clip01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 
 /**
- * Corrupts, in place, the images at `indices` (image i is images[i*w*h .. (i+1)*w*h)). Values end
+ * Corrupts, in place, the images at `indices` (image i is images[i*w*h*c .. (i+1)*w*h*c), channels
+ * interleaved; occlusion covers every channel, blur blurs each). Values end
  * in [0, 1]. Level 0 leaves images unchanged. The rng is drawn from in `indices` order.
  */
 export function corruptImages(
   images: Float32Array, indices: ArrayLike<number>, type: CorruptionType, level: number,
-  rng: Rng, width: number, height: number,
+  rng: Rng, width: number, height: number, channels = 1,
 ): void {
   if (!(level >= 0) || !Number.isFinite(level)) throw new InputError(`corruption level must be a number >= 0, found ${level}`);
   if ((type === 'salt-and-pepper' || type === 'occlusion') && level > 1) {
     throw new InputError(`corruption level for ${type} is a fraction (${type === 'occlusion' ? 'of the image side' : 'of pixels'}): it must be at most 1, found ${level}`);
   }
-  const pixels = width * height;
+  const pixels = width * height * channels;
   const imageCount = Math.floor(images.length / pixels);
-  const corruptOne = corrupterFor(type, level, rng, width, height);
+  const corruptOne = corrupterFor(type, level, rng, width, height, channels);
   for (let k = 0; k < indices.length; k++) {
     const index = indices[k];
     if (!Number.isInteger(index) || index < 0 || index >= imageCount) {
@@ -90,7 +91,7 @@ export function corruptImages(
 
 type ImageCorrupter = (image: Float32Array) => void;
 
-function corrupterFor(type: CorruptionType, level: number, rng: Rng, width: number, height: number): ImageCorrupter {
+function corrupterFor(type: CorruptionType, level: number, rng: Rng, width: number, height: number, channels: number): ImageCorrupter {
   switch (type) {
     case 'gaussian':
       return (image) => {
@@ -115,13 +116,15 @@ function corrupterFor(type: CorruptionType, level: number, rng: Rng, width: numb
       return (image) => {
         const x0 = rng.int(width - side + 1);
         const y0 = rng.int(height - side + 1);
-        for (let y = y0; y < y0 + side; y++) image.fill(OCCLUSION_VALUE, y * width + x0, y * width + x0 + side);
+        for (let y = y0; y < y0 + side; y++) image.fill(OCCLUSION_VALUE, (y * width + x0) * channels, (y * width + x0 + side) * channels);
       };
     }
     case 'blur': {
       const kernel = gaussianKernel(level);
-      const scratch = new Float32Array(width * height);
-      return (image) => blurInPlace(image, scratch, kernel, width, height);
+      const scratch = new Float32Array(width * height * channels);
+      return (image) => {
+        for (let c = 0; c < channels; c++) blurInPlace(image, scratch, kernel, width, height, channels, c);
+      };
     }
     default: {
       const unknownType: never = type;
@@ -144,18 +147,21 @@ export function gaussianKernel(sigma: number): Float64Array {
   return weights;
 }
 
-/** Separable blur: rows into `scratch`, then columns back into `image`; out-of-image pixels repeat the edge. */
-function blurInPlace(image: Float32Array, scratch: Float32Array, kernel: Float64Array, width: number, height: number): void {
+/**
+ * Separable blur of channel `c` (of `channels` interleaved): rows into `scratch`, then columns back
+ * into `image`; out-of-image pixels repeat the edge.
+ */
+function blurInPlace(image: Float32Array, scratch: Float32Array, kernel: Float64Array, width: number, height: number, channels: number, c: number): void {
+  const at = (x: number, y: number) => (y * width + x) * channels + c;
   const radius = (kernel.length - 1) / 2;
   for (let y = 0; y < height; y++) {
-    const row = y * width;
     for (let x = 0; x < width; x++) {
       let acc = 0;
       for (let k = -radius; k <= radius; k++) {
         const xx = x + k < 0 ? 0 : x + k >= width ? width - 1 : x + k;
-        acc += kernel[k + radius] * image[row + xx];
+        acc += kernel[k + radius] * image[at(xx, y)];
       }
-      scratch[row + x] = acc;
+      scratch[at(x, y)] = acc;
     }
   }
   for (let y = 0; y < height; y++) {
@@ -163,9 +169,9 @@ function blurInPlace(image: Float32Array, scratch: Float32Array, kernel: Float64
       let acc = 0;
       for (let k = -radius; k <= radius; k++) {
         const yy = y + k < 0 ? 0 : y + k >= height ? height - 1 : y + k;
-        acc += kernel[k + radius] * scratch[yy * width + x];
+        acc += kernel[k + radius] * scratch[at(x, yy)];
       }
-      image[y * width + x] = clip01(acc);
+      image[at(x, y)] = clip01(acc);
     }
   }
 }

@@ -12,7 +12,7 @@ import type { ResolvedTrainingConfig } from '../core/experiment.generated';
 import { setBatchNormSync } from './kernels/batchNorm';
 import { wasmOps, type RawOps } from './kernels/rawOps';
 import { lossFunction, type LossFunction } from './losses';
-import { applyModel } from './models';
+import { applyModel, inputChannels } from './models';
 import { makeOptimizer } from './optimizers';
 import { loadArtifacts, modelArtifacts } from './thread/artifacts';
 import { Collective, createCollectiveBuffers } from './thread/collective';
@@ -156,7 +156,7 @@ export class DataParallelSession {
     private readonly done: Promise<void>,
     private readonly disposeOptimizer: () => void,
     private readonly pixels: number,
-    private readonly shape: [number, number],
+    private readonly shape: [number, number, number],
   ) {
     this.header = new Int32Array(buffers.header);
     this.rows = new Float32Array(buffers.rows);
@@ -170,7 +170,7 @@ export class DataParallelSession {
     thread: EngineThread, model: tfl.LayersModel, cfg: ResolvedTrainingConfig, batchSize: number, width: number, height: number,
   ): Promise<DataParallelSession> {
     checkBackend();
-    const pixels = width * height;
+    const pixels = width * height * inputChannels(model);
     const parameterCount = trainableVariables(model).reduce((sum, v) => sum + v.size, 0);
     const buffers: DataParallelBuffers = {
       collective: createCollectiveBuffers(PARTIES, 2 * 1024 + 1),
@@ -190,7 +190,7 @@ export class DataParallelSession {
     const { optimizer, disposeOptimizer } = makeOptimizer(cfg);
     const exchange = new GradientExchange(model, optimizer, lossFunction(cfg), collective, buffers);
     setBatchNormSync(collective);
-    return new DataParallelSession(exchange, collective, buffers, done, disposeOptimizer, pixels, [height, width]);
+    return new DataParallelSession(exchange, collective, buffers, done, disposeOptimizer, pixels, [height, width, inputChannels(model)]);
   }
 
   /** One training step on `n` rows of `batch` (rows of width x height values); returns the batch's mean loss. */
@@ -203,8 +203,8 @@ export class DataParallelSession {
     this.header[MAIN_ROWS] = split.main;
     this.header[THREAD_ROWS] = split.thread;
     this.collective.barrier();
-    const [height, width] = this.shape;
-    const x = tf.tensor4d(batch.subarray(0, split.main * this.pixels), [split.main, height, width, 1]);
+    const [height, width, channels] = this.shape;
+    const x = tf.tensor4d(batch.subarray(0, split.main * this.pixels), [split.main, height, width, channels]);
     try {
       return this.exchange.step(x, split.main / (split.main + split.thread));
     } finally {
@@ -257,7 +257,8 @@ export async function serveTrainSession(request: TrainSessionRequest, onReady: (
     const exchange = new GradientExchange(model, optimizer, lossFunction(request.training), collective, request.buffers);
     const header = new Int32Array(request.buffers.header);
     const rows = new Float32Array(request.buffers.rows);
-    const pixels = request.width * request.height;
+    const channels = inputChannels(model);
+    const pixels = request.width * request.height * channels;
     setBatchNormSync(collective);
     onReady();
     for (;;) {
@@ -265,7 +266,7 @@ export async function serveTrainSession(request: TrainSessionRequest, onReady: (
       if (header[COMMAND] === STOP) return;
       const mine = header[THREAD_ROWS];
       const total = header[MAIN_ROWS] + mine;
-      const x = tf.tensor4d(rows.subarray(0, mine * pixels), [mine, request.height, request.width, 1]);
+      const x = tf.tensor4d(rows.subarray(0, mine * pixels), [mine, request.height, request.width, channels]);
       try {
         exchange.step(x, mine / total);
       } finally {

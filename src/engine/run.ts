@@ -14,7 +14,7 @@ import { rngFor } from '../core/rng';
 import { aelabVersion } from '../core/version';
 import { initBackend, tfjsVersion } from './backend';
 import { loadDataset } from './datasets';
-import { buildModel } from './models';
+import { architectureMismatch, buildModel } from './models';
 import { trainAutoencoder } from './train';
 import { parallelScoringPays, reconstruct, reconstructAllCancellable, scoreImagesParallel } from './score';
 import { EngineThread } from './thread/spawn';
@@ -73,7 +73,9 @@ async function runWithData(request: RunRequest, options: RunOptions, backend: st
   const { experiment } = request;
   emit({ type: 'phase', phase: 'loading', message: `loading ${experiment.data.dataset}` });
   const baseDir = request.experimentPath ? path.dirname(request.experimentPath) : process.cwd();
-  const dataset = await loadDataset(experiment.data, baseDir);
+  const dataset = await loadDataset(experiment.data, baseDir, { workspaceRoot: request.workspaceRoot, seed: experiment.seed });
+  const mismatch = architectureMismatch(experiment.model.architecture, dataset);
+  if (mismatch) throw new InputError(`${mismatch} (${dataset.source})`, ['model', 'architecture']);
   const data = prepareData(dataset, experiment);
   if (request.modelFrom && !fs.existsSync(path.join(request.modelFrom, RUN_FILES.model, 'model.json'))) {
     throw new InputError(`cannot score with the model of ${request.modelFrom}: it has no ${RUN_FILES.model}/model.json`);
@@ -148,8 +150,8 @@ async function trainAndEvaluate(
 ): Promise<RunSummary | 'cancelled'> {
   const emit = options.onEvent ?? (() => undefined);
   const { experiment } = request;
-  const { width, height } = data;
-  const model = request.modelFrom ? await loadModel(path.join(request.modelFrom, RUN_FILES.model)) : buildModel(experiment.model, experiment.seed);
+  const { width, height, channels } = data;
+  const model = request.modelFrom ? await loadModel(path.join(request.modelFrom, RUN_FILES.model)) : buildModel(experiment.model, experiment.seed, { width, height, channels });
   const preference = request.threads ?? 'auto';
   const trainingThreads = thread ? planTrainingThreads(preference, backend, experiment, data.trainCount) : 1;
   const scoringThread = thread && (preference === 2 || parallelScoringPays(data.testCount)) ? thread : undefined;
@@ -190,7 +192,7 @@ async function trainAndEvaluate(
     };
     const testScores = await scoreImagesParallel(model, data.testInput, data.testCount, width, height, scoreKind, parallel);
     if (!testScores || options.signal?.aborted) return 'cancelled';
-    const validationScores = await scoreImagesParallel(model, data.validation, data.validationCount, width, height, scoreKind, parallel);
+    const validationScores = await scoreStored(data.validation, data.validationCount, (images, count) => scoreImagesParallel(model, images, count, width, height, scoreKind, parallel));
     if (!validationScores || options.signal?.aborted) return 'cancelled';
 
     emit({ type: 'phase', phase: 'saving', message: 'writing results' });
@@ -203,11 +205,13 @@ async function trainAndEvaluate(
     const cancelled = () => options.signal?.aborted === true;
     const reconstructions = await reconstructAllCancellable(model, data.testInput, data.testCount, width, height, options.signal);
     if (!reconstructions || cancelled()) return 'cancelled';
-    const testImages = encodeTestImages(data.testCount, width * height, data.testOriginal, data.testInput, reconstructions);
+    // Stored for display: one plane per image (luminance for RGB runs), as the panels draw them.
+    const testImages = encodeTestImages(data.testCount, width * height, displayPlanes(data.testOriginal, channels), displayPlanes(data.testInput, channels), displayPlanes(reconstructions, channels));
+    const pixelAuroc = data.testMasks ? pixelLevelAuroc(data.testInput, reconstructions, data.testMasks, channels) : undefined;
     writeScores(runDir, {
       formatVersion: RUN_FORMAT_VERSION, count: data.testCount, score: scoreKind, validationCount: data.validationCount, hasClasses: true,
-      images: { width, height, planes: ['original', 'input', 'reconstruction'] },
-    }, testScores, validationScores, data.testLabels, data.testClasses, testImages);
+      images: { width, height, planes: ['original', 'input', 'reconstruction'] }, ...(data.testMasks ? { masks: true } : {}),
+    }, testScores, validationScores, data.testLabels, data.testClasses, testImages, data.testMasks);
     if (await yieldThenCancelled(cancelled)) return 'cancelled';
     writeSampleGrid(runDir, model, data, testScores, experiment.evaluation.samples, experiment.seed);
     if (await yieldThenCancelled(cancelled)) return 'cancelled';
@@ -224,6 +228,7 @@ async function trainAndEvaluate(
       anomalyCount: point.tp + point.fn,
       auroc: rocAuc(testScores, data.testLabels),
       averagePrecision: averagePrecision(testScores, data.testLabels),
+      ...(pixelAuroc === undefined ? {} : { pixelAuroc }),
       meanScoreNormal: means.normal,
       meanScoreAnomalous: means.anomalous,
       scoreRatio: means.ratio,
@@ -272,6 +277,7 @@ function borrowedTraining(modelFrom: string, runDir: string, status: RunStatusFi
 /** Seeded random picks from each group, plus the highest-scoring normals and lowest-scoring anomalies (where a threshold errs). */
 function writeSampleGrid(runDir: string, model: Parameters<typeof reconstruct>[0], data: PreparedData, scores: Float32Array, perGroup: number, seed: number): void {
   const pixels = data.width * data.height;
+  const values = pixels * data.channels;
   const rng = rngFor(seed, 'samples');
   const samples: SampleEntry[] = [];
   for (const group of ['normal', 'anomalous'] as const) {
@@ -288,17 +294,83 @@ function writeSampleGrid(runDir: string, model: Parameters<typeof reconstruct>[0
   const out = new Float32Array(samples.length * 4 * pixels);
   samples.forEach((s, k) => {
     const base = k * 4 * pixels;
-    const original = data.testOriginal.subarray(s.index * pixels, (s.index + 1) * pixels);
-    const input = data.testInput.subarray(s.index * pixels, (s.index + 1) * pixels);
-    const reconstruction = recon.subarray(k * pixels, (k + 1) * pixels);
-    out.set(original, base);
-    out.set(input, base + pixels);
-    out.set(reconstruction, base + 2 * pixels);
-    for (let i = 0; i < pixels; i++) out[base + 3 * pixels + i] = Math.abs(input[i] - reconstruction[i]);
+    const input = data.testInput.subarray(s.index * values, (s.index + 1) * values);
+    const reconstruction = recon.subarray(k * values, (k + 1) * values);
+    out.set(displayPlanes(data.testOriginal.subarray(s.index * values, (s.index + 1) * values), data.channels), base);
+    out.set(displayPlanes(input, data.channels), base + pixels);
+    out.set(displayPlanes(reconstruction, data.channels), base + 2 * pixels);
+    out.set(anomalyMap(input, reconstruction, data.channels), base + 3 * pixels);
   });
   const header: SamplesHeader = {
     formatVersion: RUN_FORMAT_VERSION, width: data.width, height: data.height,
     planes: ['original', 'input', 'reconstruction', 'difference'], samples,
   };
   writeSamples(runDir, header, out);
+}
+
+/** One plane per pixel: the image itself, or its luminance (ITU-R 601) when it has 3 channels. */
+function displayPlanes(images: Float32Array, channels: number): Float32Array {
+  if (channels === 1) return images;
+  const out = new Float32Array(images.length / channels);
+  for (let i = 0; i < out.length; i++) out[i] = 0.299 * images[3 * i] + 0.587 * images[3 * i + 1] + 0.114 * images[3 * i + 2];
+  return out;
+}
+
+/** The anomaly map: per pixel, |input - reconstruction| averaged over channels. */
+function anomalyMap(input: Float32Array, reconstruction: Float32Array, channels: number): Float32Array {
+  const out = new Float32Array(input.length / channels);
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (let c = 0; c < channels; c++) sum += Math.abs(input[i * channels + c] - reconstruction[i * channels + c]);
+    out[i] = sum / channels;
+  }
+  return out;
+}
+
+/** Most pixels ranked at once for pixel-level AUROC (a sort of 32M floats takes seconds and 256 MB). */
+const PIXEL_AUROC_MAX = 32 * 1024 * 1024;
+
+/**
+ * Pixel-level AUROC of the anomaly map against the masks, over every test image's pixels (normal
+ * images count with empty masks, as in MVTec AD). Past PIXEL_AUROC_MAX pixels, a regular stride
+ * of them; undefined when the masks mark no pixel or every pixel.
+ */
+function pixelLevelAuroc(input: Float32Array, reconstructions: Float32Array, masks: Uint8Array, channels: number): number | undefined {
+  const map = anomalyMap(input, reconstructions, channels);
+  const stride = Math.max(1, Math.ceil(map.length / PIXEL_AUROC_MAX));
+  const count = Math.ceil(map.length / stride);
+  const scores = new Float32Array(count);
+  const labels = new Uint8Array(count);
+  let positives = 0;
+  for (let k = 0; k < count; k++) {
+    scores[k] = map[k * stride];
+    labels[k] = masks[k * stride];
+    positives += labels[k];
+  }
+  if (positives === 0 || positives === count) return undefined;
+  return rocAuc(scores, labels);
+}
+
+/** Images scored in chunks this size (in values) when stored as bytes: floats for all would cost 4x. */
+const SCORE_CHUNK_VALUES = 16 * 1024 * 1024;
+
+/** Scores floats as they are, bytes a chunk at a time as floats. */
+async function scoreStored(
+  images: Float32Array | Uint8Array, count: number, score: (images: Float32Array, count: number) => Promise<Float32Array | undefined>,
+): Promise<Float32Array | undefined> {
+  if (images instanceof Float32Array) return score(images, count);
+  const values = images.length / count;
+  const chunk = Math.max(1, Math.floor(SCORE_CHUNK_VALUES / values));
+  const out = new Float32Array(count);
+  // One buffer for every chunk: large arrays left to the garbage collector raise the peak.
+  const buffer = new Float32Array(Math.min(chunk, count) * values);
+  for (let start = 0; start < count; start += chunk) {
+    const n = Math.min(chunk, count - start);
+    const floats = buffer.subarray(0, n * values);
+    for (let i = 0; i < floats.length; i++) floats[i] = images[start * values + i] / 255;
+    const scores = await score(floats, n);
+    if (!scores) return undefined;
+    out.set(scores, start);
+  }
+  return out;
 }

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { msePerImage, ssimPerImage } from './losses';
-import { applyModel } from './models';
+import { applyModel, inputChannels } from './models';
 import { modelArtifacts } from './thread/artifacts';
 import { EngineThread, spareCores } from './thread/spawn';
 
@@ -15,6 +15,14 @@ function checkImages(images: Float32Array, count: number, pixels: number): void 
   if (images.length < count * pixels) throw new Error(`expected ${count} images of ${pixels} pixels, got ${images.length} values`);
 }
 
+/** Values (pixels x channels) in one inference batch: 256 MNIST images; fewer large ones (wasm memory never shrinks). */
+const BATCH_VALUES = 256 * 784;
+
+/** Images per inference batch for images of `values` values each. */
+export function inferenceBatch(values: number): number {
+  return Math.max(1, Math.min(256, Math.floor(BATCH_VALUES / values)));
+}
+
 function checkBatchSize(batchSize: number): void {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${batchSize}`);
 }
@@ -24,16 +32,18 @@ function checkBatchSize(batchSize: number): void {
  * bounds memory; it does not change the scores.
  */
 export function scoreImages(
-  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, kind: ScoreKind, batchSize = 256,
+  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, kind: ScoreKind,
+  batchSize = inferenceBatch(width * height * inputChannels(model)),
 ): Float32Array {
-  const pixels = width * height;
+  const channels = inputChannels(model);
+  const pixels = width * height * channels;
   checkImages(images, count, pixels);
   checkBatchSize(batchSize);
   const scores = new Float32Array(count);
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     const batchScores = tf.tidy(() => {
-      const x = tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, height, width, 1]);
+      const x = tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, height, width, channels]);
       const y = applyModel(model, x, false);
       return kind === 'mse' ? msePerImage(x, y) : tf.sub(1, ssimPerImage(x, y));
     });
@@ -53,7 +63,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 export async function scoreImagesCancellable(
   model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, kind: ScoreKind, batchSize: number, signal?: AbortSignal,
 ): Promise<Float32Array | undefined> {
-  const pixels = width * height;
+  const pixels = width * height * inputChannels(model);
   const scores = new Float32Array(count);
   for (let start = 0; start < count; start += batchSize) {
     await yieldToEventLoop();
@@ -104,8 +114,8 @@ export async function scoreImagesParallel(
   model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, kind: ScoreKind,
   options: ParallelScoreOptions = {},
 ): Promise<Float32Array | undefined> {
-  const batchSize = options.batchSize ?? 256;
-  const pixels = width * height;
+  const batchSize = options.batchSize ?? inferenceBatch(width * height * inputChannels(model));
+  const pixels = width * height * inputChannels(model);
   checkImages(images, count, pixels);
   checkBatchSize(batchSize);
   const threads = options.threads ?? 'auto';
@@ -155,15 +165,15 @@ export async function scoreImagesParallel(
 
 /** Reconstructions of the first `count` images, in order, `width * height` values each. */
 export function reconstructAll(
-  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, batchSize = 256,
+  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, batchSize = inferenceBatch(width * height * inputChannels(model)),
 ): Float32Array {
-  const pixels = width * height;
+  const pixels = width * height * inputChannels(model);
   checkImages(images, count, pixels);
   checkBatchSize(batchSize);
   const out = new Float32Array(count * pixels);
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
-    const y = tf.tidy(() => applyModel(model, tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, height, width, 1]), false));
+    const y = tf.tidy(() => applyModel(model, tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, height, width, inputChannels(model)]), false));
     out.set(y.dataSync(), start * pixels);
     y.dispose();
   }
@@ -174,7 +184,7 @@ export function reconstructAll(
 export async function reconstructAllCancellable(
   model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, signal?: AbortSignal, batchSize = 256,
 ): Promise<Float32Array | undefined> {
-  const pixels = width * height;
+  const pixels = width * height * inputChannels(model);
   checkImages(images, count, pixels);
   const out = new Float32Array(count * pixels);
   for (let start = 0; start < count; start += batchSize) {
@@ -188,7 +198,7 @@ export async function reconstructAllCancellable(
 
 /** Reconstructions of the images at `indices`, in that order, `width * height` values each. */
 export function reconstruct(model: tfl.LayersModel, images: Float32Array, indices: ArrayLike<number>, width: number, height: number): Float32Array {
-  const pixels = width * height;
+  const pixels = width * height * inputChannels(model);
   const available = Math.floor(images.length / pixels);
   const chosen = new Float32Array(indices.length * pixels);
   for (let k = 0; k < indices.length; k++) {

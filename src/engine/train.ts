@@ -8,17 +8,22 @@ import type { ResolvedTrainingConfig } from '../core/experiment.generated';
 import { rngFor } from '../core/rng';
 import type { EpochMetrics } from '../core/runFormat';
 import { lossFunction, type LossFunction } from './losses';
-import { applyModel } from './models';
+import { applyModel, inputChannels } from './models';
+import { inferenceBatch } from './score';
 import { DataParallelSession, splitBatch } from './dataParallel';
 import { CollectiveAbortedError } from './thread/collective';
 import { makeOptimizer } from './optimizers';
 import type { EngineThread } from './thread/spawn';
 
 export interface TrainingData {
-  /** trainCount images of width x height, row-major, values in [0, 1]. */
-  train: Float32Array;
+  /**
+   * trainCount images of width x height (x channels), row-major, values in [0, 1]; or as bytes
+   * (value * 255), a quarter of the memory, turned into floats one batch at a time.
+   */
+  train: Float32Array | Uint8Array;
   trainCount: number;
-  validation: Float32Array;
+  /** Floats, or bytes like `train`. */
+  validation: Float32Array | Uint8Array;
   validationCount: number;
   width: number;
   height: number;
@@ -58,7 +63,6 @@ export interface TrainResult {
 }
 
 const BATCH_REPORT_MS = 100;
-const VALIDATION_BATCH = 256;
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -66,15 +70,19 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
  * Mean loss over `count` images in inference mode, in batches. Undefined if cancelled meanwhile.
  */
 async function evaluateLoss(
-  model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, loss: LossFunction, signal?: AbortSignal,
+  model: tfl.LayersModel, images: Float32Array | Uint8Array, count: number, width: number, height: number, loss: LossFunction, signal?: AbortSignal,
 ): Promise<number | undefined> {
-  const pixels = width * height;
+  const channels = inputChannels(model);
+  const pixels = width * height * channels;
+  const batchSize = inferenceBatch(pixels);
+  const buffer = new Float32Array(batchSize * pixels);
   let sum = 0;
-  for (let start = 0; start < count; start += VALIDATION_BATCH) {
+  for (let start = 0; start < count; start += batchSize) {
     if (signal?.aborted) return undefined;
-    const n = Math.min(VALIDATION_BATCH, count - start);
+    const n = Math.min(batchSize, count - start);
+    for (let i = 0; i < n; i++) copyImage(images, (start + i) * pixels, buffer, i * pixels, pixels);
     const batchLoss = tf.tidy(() => {
-      const x = tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, height, width, 1]);
+      const x = tf.tensor4d(buffer.subarray(0, n * pixels), [n, height, width, channels]);
       return loss(x, applyModel(model, x, false));
     });
     sum += (await batchLoss.data())[0] * n;
@@ -82,6 +90,15 @@ async function evaluateLoss(
     await nextTick();
   }
   return sum / count;
+}
+
+/** Copies one image into a float buffer, scaling bytes to [0, 1]. */
+function copyImage(from: Float32Array | Uint8Array, offset: number, to: Float32Array, at: number, pixels: number): void {
+  if (from instanceof Float32Array) {
+    to.set(from.subarray(offset, offset + pixels), at);
+    return;
+  }
+  for (let k = 0; k < pixels; k++) to[at + k] = from[offset + k] / 255;
 }
 
 /** Batch losses weighted by batch size, summed on the backend so batches need not be read back. */
@@ -162,7 +179,8 @@ export async function trainAutoencoder(
   model: tfl.LayersModel, data: TrainingData, cfg: ResolvedTrainingConfig, opts: TrainOptions,
 ): Promise<TrainResult> {
   const { width, height, trainCount } = data;
-  const pixels = width * height;
+  const channels = inputChannels(model);
+  const pixels = width * height * channels;
   if (trainCount < 1) throw new Error('no training images');
   if (data.train.length < trainCount * pixels) throw new Error(`training data holds ${data.train.length / pixels} images, expected ${trainCount}`);
   if (data.validation.length < data.validationCount * pixels) {
@@ -212,7 +230,7 @@ export async function trainAutoencoder(
   } else {
     const { optimizer } = (single = makeOptimizer(cfg));
     trainStep = (n) => {
-      const x = tf.tensor4d(batchBuffer.subarray(0, n * pixels), [n, height, width, 1]);
+      const x = tf.tensor4d(batchBuffer.subarray(0, n * pixels), [n, height, width, channels]);
       try {
         return tf.tidy(() => {
           const value = optimizer.minimize(() => loss(x, applyModel(model, x, true)), true, trainable);
@@ -237,7 +255,7 @@ export async function trainAutoencoder(
         const n = Math.min(batchSize, trainCount - start);
         for (let i = 0; i < n; i++) {
           const image = order[start + i];
-          batchBuffer.set(data.train.subarray(image * pixels, (image + 1) * pixels), i * pixels);
+          copyImage(data.train, image * pixels, batchBuffer, i * pixels, pixels);
         }
         const cost = trainStep(n);
         lossSum.add(cost, n);

@@ -48,10 +48,10 @@ function assertDefaultsFilled(raw: unknown, resolved: unknown, segs: string[] = 
 describe('experiment files: good', () => {
   it('exports the file glob', () => assert.equal(EXPERIMENT_FILE_GLOB, '**/*.aelab.yaml'));
 
-  it('has the seven study examples', () => {
+  it('has the seven study examples and the image-folder one', () => {
     assert.deepEqual(exampleFiles, [
       'cnn.aelab.yaml', 'contaminated-training.aelab.yaml', 'fcn-deep.aelab.yaml', 'fcn-simple.aelab.yaml',
-      'one-class-digit.aelab.yaml', 'overlap-low-noise.aelab.yaml', 'ssim-loss.aelab.yaml',
+      'mvtec-digits.aelab.yaml', 'one-class-digit.aelab.yaml', 'overlap-low-noise.aelab.yaml', 'ssim-loss.aelab.yaml',
     ]);
   });
 

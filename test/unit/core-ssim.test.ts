@@ -1,11 +1,14 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gaussianKernel1d, ssim, ssimMap } from '../../src/core/ssim';
+import { gaussianKernel1d, ssim, ssimChannels, ssimMap } from '../../src/core/ssim';
 import { Rng } from '../../src/core/rng';
 
 interface SsimCase { a: number[]; b: number[]; ssim: number }
 const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'ssim-reference.json'), 'utf8')) as { cases: SsimCase[] };
+
+interface RgbCase { kind: string; a: number[]; b: number[]; perChannel: number[]; ssim: number }
+const rgb = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'ssim-rgb-reference.json'), 'utf8')) as { height: number; width: number; channels: number; cases: RgbCase[] };
 
 const W = 28;
 const H = 28;
@@ -36,6 +39,23 @@ describe('core/ssim', () => {
       const got = ssim(a, b, W, H);
       assert.ok(Math.abs(got - c.ssim) < 1e-4, `case ${i}: got ${got}, scikit-image ${c.ssim}`);
     }
+  });
+
+  it(`matches scikit-image's channel_axis=-1 SSIM on ${rgb.cases.length} RGB pairs (20x24, non-square) within 1e-4`, () => {
+    assert.equal(rgb.cases.length, 4);
+    for (const c of rgb.cases) {
+      const a = c.a.map((v) => v / 255);
+      const b = c.b.map((v) => v / 255);
+      const got = ssimChannels(a, b, rgb.width, rgb.height, 3);
+      assert.ok(Math.abs(got - c.ssim) < 1e-4, `${c.kind}: got ${got}, scikit-image ${c.ssim}`);
+      // Each channel alone, taken out of the interleaved pixels.
+      for (let ch = 0; ch < 3; ch++) {
+        const plane = (x: number[]) => x.filter((_, i) => i % 3 === ch);
+        const one = ssim(plane(a), plane(b), rgb.width, rgb.height);
+        assert.ok(Math.abs(one - c.perChannel[ch]) < 1e-4, `${c.kind} channel ${ch}: got ${one}, scikit-image ${c.perChannel[ch]}`);
+      }
+    }
+    assert.throws(() => ssimChannels([1, 2], [1, 2], 11, 11, 3), RangeError);
   });
 
   it('is exactly 1 for identical images and symmetric', () => {

@@ -208,13 +208,18 @@ describe('engine/corruption: defaults and the near-identical check', () => {
     mnist = await loadDataset({ dataset: 'mnist', validationSplit: 0.1, trainLimit: 300, testLimit: 300 }, '.');
   });
   const all = (n: number) => Array.from({ length: n }, (_, i) => i);
+  // MNIST loads as floats (image folders may load as bytes).
+  const f32 = (a: Float32Array | Uint8Array): Float32Array => {
+    assert.ok(a instanceof Float32Array);
+    return a;
+  };
 
   it("each type's default visibly changes real digits, by the mean change the schema states", () => {
     const description = String(schemaAt(['corruption', 'level'])?.description);
     for (const type of CORRUPTION_TYPES) {
-      const images = mnist.test.images.slice();
+      const images = f32(mnist.test.images).slice();
       corruptImages(images, all(mnist.test.count), type, DEFAULT_CORRUPTION_LEVELS[type], rngFor(5, 'defaults'), W, H);
-      const change = measureCorruption(mnist.test.images, images, all(mnist.test.count), P);
+      const change = measureCorruption(f32(mnist.test.images), images, all(mnist.test.count), P);
       assert.equal(change.nearlyIdentical, 0, type);
       const stated = Number(new RegExp(`${type}: [^.]*default [\\d.]+[^(]*\\((0\\.\\d+)\\)`).exec(description)?.[1]);
       assert.ok(Math.abs(change.meanAbsChange - stated) < 0.15 * stated, `${type}: measured ${change.meanAbsChange}, schema says ${stated}`);
@@ -223,17 +228,17 @@ describe('engine/corruption: defaults and the near-identical check', () => {
   });
 
   it('counts corrupted images that stay (nearly) identical, and says so', () => {
-    const images = mnist.test.images.slice();
+    const images = f32(mnist.test.images).slice();
     const chosen = [0, 5, 9, 17];
     corruptImages(images, chosen, 'blur', 0.2, rngFor(5, 'weak'), W, H);
-    const change = measureCorruption(mnist.test.images, images, chosen, P);
+    const change = measureCorruption(f32(mnist.test.images), images, chosen, P);
     assert.equal(change.corrupted, 4);
     assert.equal(change.nearlyIdentical, 4);
     assert.ok(change.meanAbsChange < NEARLY_IDENTICAL_CHANGE);
     assert.match(corruptionWarning(change, 'blur', 0.2) ?? '', /^4 of 4 corrupted test images are \(nearly\) identical .*blur at level 0\.2/);
     // A mix: two strong, two weak.
     corruptImages(images, [0, 5], 'gaussian', 0.3, rngFor(5, 'strong'), W, H);
-    assert.equal(measureCorruption(mnist.test.images, images, chosen, P).nearlyIdentical, 2);
+    assert.equal(measureCorruption(f32(mnist.test.images), images, chosen, P).nearlyIdentical, 2);
   });
 
   it('training contamination reaches the validation split unless it is declared clean', () => {
@@ -249,7 +254,7 @@ describe('engine/corruption: defaults and the near-identical check', () => {
     assert.equal(dirty.validationContaminated, 15, 'half of the 30 validation images');
     let changed = 0;
     for (let i = 0; i < dirty.validationCount; i++) {
-      if (measureCorruption(clean.validation, dirty.validation, [i], P).meanAbsChange > 0) changed++;
+      if (measureCorruption(f32(clean.validation), f32(dirty.validation), [i], P).meanAbsChange > 0) changed++;
     }
     assert.equal(changed, 15);
   });

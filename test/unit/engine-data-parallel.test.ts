@@ -30,7 +30,7 @@ function images(count: number, seed: number): Float32Array {
   return out;
 }
 
-function data(trainCount: number, validationCount: number): TrainingData {
+function data(trainCount: number, validationCount: number): TrainingData & { validation: Float32Array } {
   return { train: images(trainCount, 1), trainCount, validation: images(validationCount, 2), validationCount, width: SIDE, height: SIDE };
 }
 

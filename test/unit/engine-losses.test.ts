@@ -18,6 +18,9 @@ interface SsimCase {
 
 const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'ssim-reference.json'), 'utf8')) as { cases: SsimCase[] };
 
+interface RgbCase { kind: string; a: number[]; b: number[]; ssim: number }
+const rgb = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'ssim-rgb-reference.json'), 'utf8')) as { height: number; width: number; cases: RgbCase[] };
+
 const training = (loss: ResolvedTrainingConfig['loss'], ssimWeight = 0.5): ResolvedTrainingConfig => ({
   loss, ssimWeight, optimizer: 'adam', learningRate: 1e-3, momentum: 0, batchSize: 64, epochs: 1,
 });
@@ -58,6 +61,12 @@ for (const backend of ['cpu', 'wasm'] as const) {
       fixture.cases.forEach((c, i) => {
         assert.ok(Math.abs(values[i] - c.ssim) <= 1e-4, `case ${i}: ${values[i]} vs scikit-image ${c.ssim}`);
       });
+    });
+
+    it(`matches scikit-image's channel_axis SSIM on ${rgb.cases.length} RGB pairs (20x24) within 1e-4`, () => {
+      const batch = (which: 'a' | 'b') => tf.tensor4d(Float32Array.from(rgb.cases.flatMap((c) => c[which].map((v) => v / 255))), [rgb.cases.length, rgb.height, rgb.width, 3]);
+      const values = tf.tidy(() => ssimPerImage(batch('a'), batch('b')).dataSync());
+      rgb.cases.forEach((c, i) => assert.ok(Math.abs(values[i] - c.ssim) <= 1e-4, `${c.kind}: ${values[i]} vs scikit-image ${c.ssim}`));
     });
 
     it('gives 1 for identical images, blank ones included', () => {

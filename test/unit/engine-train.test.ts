@@ -37,7 +37,7 @@ function strokes(count: number, seed: number): Float32Array {
   return out;
 }
 
-function dataset(trainCount: number, validationCount: number, seed = 11): TrainingData {
+function dataset(trainCount: number, validationCount: number, seed = 11): TrainingData & { validation: Float32Array } {
   return { train: strokes(trainCount, seed), trainCount, validation: strokes(validationCount, seed + 1), validationCount, width: SIDE, height: SIDE };
 }
 

@@ -115,6 +115,12 @@ const UNREACHABLE: Record<string, string> = {
   'truncated or damaged gzip': 'readIdxHeader, the reader validation itself uses (the "gzip cut in half" case)',
   'decompresses to more than': 'readIdxLabelPrefix, the reader validation itself uses: bounded by what the header declares',
   'cannot score with the model of': 'not from the experiment file: a sweep passes RunRequest.modelFrom only for a completed run whose model/model.json exists (sweepStatus.trainedModelFor)',
+  'return new InputError(message, key)': 'image folders (mvtec, folder) are checked by the engine loader, which validation does not run (it would decode every image); each problem names its key, the CLI locates it, before any run folder (engine-image-folders.test.ts)',
+  'throw new InputError(`${mismatch}': 'validation compares IDX image sizes with the model (dataChecks); for image folders this guard is the check, located at model.architecture (engine-image-sizes.test.ts)',
+  'not completed: only a completed run': 'aelab score: about a run folder, not an experiment file (cli-score.test.ts)',
+  'threshold; it has': 'aelab score: about a run folder, not an experiment file',
+  'only 1 or 3 can be scored': 'aelab score: about a run folder, not an experiment file',
+  'is a folder of images, not IDX files': 'locateDatasetFiles is not called for image folders (datasetIssues and loadDataset handle them first)',
 };
 
 describe('validation reports every engine input check first, located at the key', function () {

@@ -43,6 +43,8 @@ interface Split {
 /** Problems with the dataset, located at the key to change; empty when a run would get going. */
 export function datasetIssues(x: ResolvedExperiment, access: DatasetAccess): Issue[] {
   const issues: Issue[] = [];
+  // Image folders: the engine's loader checks them at their keys before the run folder exists.
+  if (x.data.dataset === 'mvtec' || x.data.dataset === 'folder') return issues;
   const error = (segs: Seg[], message: string) => issues.push({ segs, anchor: 'value', message, severity: 'error' });
   const fileKey = (role: IdxRole): Seg[] => (x.data.dataset === 'idx' ? ['data', 'files', role] : ['data', 'dataset']);
   let files: ResolvedIdxFiles;

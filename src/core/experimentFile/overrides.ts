@@ -1,6 +1,6 @@
 // `--set path=value` overrides applied to the parsed document before it is checked.
 import { isAlias, isMap, isSeq, parseDocument, type Document } from 'yaml';
-import { findPair, overrideProblem } from './locate';
+import { findPair, locate, overrideProblem } from './locate';
 import { Override, Problem, ValidationResult, displayPath } from './problems';
 import { byPosition, check, hasErrors, parse, schemaProblemsBesideSyntaxErrors } from './validate';
 import type { DatasetAccess } from './dataChecks';
@@ -100,4 +100,14 @@ export function applyOverrides(text: string, fileName: string, overrides: readon
  */
 export function validateExperiment(text: string, fileName: string, dataset?: DatasetAccess): ValidationResult {
   return applyOverrides(text, fileName, [], dataset);
+}
+
+/**
+ * Locates a problem found after validation (an engine InputError that names a key) in the
+ * experiment file, the same way validation problems are located (overrides included).
+ */
+export function locateKeyProblem(text: string, fileName: string, overrides: readonly string[], segs: readonly (string | number)[], message: string): Problem {
+  const parsed = parse(text, fileName);
+  const applied = overrides.map((raw, index) => parseOverride(raw, index).override).filter((o): o is Override => o !== undefined);
+  return locate({ segs: [...segs], anchor: 'value', message, severity: 'error' }, parsed, applied);
 }

@@ -21,7 +21,9 @@ export function semanticIssues(x: ResolvedExperiment, raw: unknown): Issue[] {
   if (allClasses) {
     warn(['data', 'normalClasses'], 'value', 'data.normalClasses lists all 10 digits, so no test image is anomalous by its class; only corrupted images count as anomalies');
   }
-  if (x.corruption.fraction === 0 && (classes === undefined || allClasses)) {
+  // MVTec folders and folders with abnormalDir bring their own anomalies.
+  const ownAnomalies = x.data.dataset === 'mvtec' || (x.data.dataset === 'folder' && x.data.abnormalDir !== undefined);
+  if (x.corruption.fraction === 0 && !ownAnomalies && (classes === undefined || allClasses)) {
     issues.push({
       segs: ['corruption', 'fraction'], anchor: 'value', severity: 'error',
       message: 'the test set would contain no anomalies: corruption.fraction is 0 and data.normalClasses does not leave any digit out (set a fraction > 0, or normalClasses for the one-class setting)',

@@ -5,6 +5,7 @@ import { initBackend } from '../backend';
 // Registers aelab's custom layers, so the model's topology deserialises.
 import '../layers/batchNormalization';
 import { serveTrainSession } from '../dataParallel';
+import { inputChannels } from '../models';
 import { scoreImages } from '../score';
 import { loadArtifacts } from './artifacts';
 import type { ScoreRequest, ThreadReply, ThreadRequest, ThreadSetup } from './messages';
@@ -20,7 +21,7 @@ function errorText(err: unknown): string {
 async function runScore(request: ScoreRequest): Promise<void> {
   const model = await loadArtifacts(request.model);
   try {
-    const pixels = request.width * request.height;
+    const pixels = request.width * request.height * inputChannels(model);
     const count = request.to - request.from;
     const images = new Float32Array(request.images, request.from * pixels * 4, count * pixels);
     const scores = scoreImages(model, images, count, request.width, request.height, request.score, request.batchSize);

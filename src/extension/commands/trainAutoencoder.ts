@@ -7,7 +7,7 @@ import { formatProblem, validateExperiment, ValidationResult } from '../../core/
 import { runsDirEscapes } from '../../core/runFolderLifecycle';
 import { datasetAccessOf, isExperimentUri } from '../diagnostics';
 import { showRunProgress } from '../runProgress';
-import { readSettings, runsDirFor } from '../settings';
+import { folderFor, readSettings, runsDirFor } from '../settings';
 import { resolveExperimentUri } from './args';
 import { COMMANDS, CommandContext } from './context';
 
@@ -61,6 +61,7 @@ export function register(ctx: CommandContext): vscode.Disposable {
       experiment: result.experiment,
       experimentPath: uri.fsPath,
       runsDir,
+      workspaceRoot: folderFor(uri)?.uri.fsPath,
       backend: readSettings(uri).backend,
       threads: readSettings(uri).threads,
     }, uri.fsPath);

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { PanelImageSource, PanelRunData, PanelScores, PanelTestImage, RunSetupFacts } from '../../core/protocol';
-import { readRun, readSamples, readScores, readTestImages } from '../../core/runFolder';
+import { readRun, readSamples, readScores, readTestImages, readTestMasks } from '../../core/runFolder';
 import type { RunConfigFile, ScoresHeader } from '../../core/runFormat';
 import { RUN_FILES } from '../../core/runFormat';
 import { manualThresholdWarning } from './manualThresholdOrigin';
@@ -95,6 +95,7 @@ export function loadTestImages(runDir: string, indices: readonly number[]): { wi
   const source = imageSourceOf(runDir);
   if (source.kind === 'all') {
     const { width, height, images } = readTestImages(runDir, indices);
+    const masks = readTestMasks(runDir, indices);
     const size = width * height;
     return {
       width,
@@ -104,6 +105,7 @@ export function loadTestImages(runDir: string, indices: readonly number[]): { wi
         original: bytes.slice(0, size),
         input: bytes.slice(size, 2 * size),
         reconstruction: bytes.slice(2 * size, 3 * size),
+        ...(masks ? { mask: masks[k] } : {}),
       })),
     };
   }

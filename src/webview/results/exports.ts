@@ -15,7 +15,7 @@ export function metricsCsv(run: PanelRunData, sorted: SortedScores, marker: numb
   for (const s of strategies) rows.push([s.strategy, ...pointCells(sorted.operatingPoint(s.value))]);
   const s = run.summary;
   if (s) {
-    rows.push(['auroc', s.auroc], ['average_precision', s.averagePrecision], ['mean_score_normal', s.meanScoreNormal], ['mean_score_anomalous', s.meanScoreAnomalous]);
+    rows.push(['auroc', s.auroc], ['average_precision', s.averagePrecision], ...(s.pixelAuroc === undefined ? [] : [['pixel_auroc', s.pixelAuroc] as [string, number]]), ['mean_score_normal', s.meanScoreNormal], ['mean_score_anomalous', s.meanScoreAnomalous]);
   }
   return toCsv(['row', ...POINT_COLUMNS], rows);
 }

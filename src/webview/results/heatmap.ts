@@ -67,3 +67,19 @@ export function heatToRgba(plane: ArrayLike<number>, scaleMax: number): Uint8Cla
   }
   return out;
 }
+
+/** Colour of the defect mask's outline: cyan stands out on grey pixels and on the heat map. */
+export const MASK_OUTLINE_RGB = [0, 220, 255] as const;
+
+/** Draws the outline of `mask` (defect pixels with a non-defect 4-neighbour or on the edge) over `rgba`. */
+export function outlined(rgba: Uint8ClampedArray, mask: ArrayLike<number> | undefined, width: number, height: number): Uint8ClampedArray {
+  if (!mask) return rgba;
+  const at = (x: number, y: number) => (x < 0 || y < 0 || x >= width || y >= height ? 0 : mask[y * width + x]);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (!at(x, y) || (at(x - 1, y) && at(x + 1, y) && at(x, y - 1) && at(x, y + 1))) continue;
+      rgba.set(MASK_OUTLINE_RGB, 4 * (y * width + x));
+    }
+  }
+  return rgba;
+}

@@ -248,7 +248,7 @@ class ResultsApp {
       if (setup.normalClasses) facts.push(`normal classes ${setup.normalClasses.join(',')}`);
     }
     const numbers = s
-      ? [`AUROC ${fmtRate(s.auroc)}`, `AP ${fmtRate(s.averagePrecision)}`, `F1 ${fmtRate(s.operatingPoint.f1)} at ${s.chosen}`, `${s.epochsRun} epochs`, `trained ${fmtSeconds(s.trainSeconds)}`, s.trainingThreads === 2 ? `${s.backend}, 2 threads` : s.backend]
+      ? [`AUROC ${fmtRate(s.auroc)}`, `AP ${fmtRate(s.averagePrecision)}`, ...(s.pixelAuroc === undefined ? [] : [`pixel AUROC ${fmtRate(s.pixelAuroc)}`]), `F1 ${fmtRate(s.operatingPoint.f1)} at ${s.chosen}`, `${s.epochsRun} epochs`, `trained ${fmtSeconds(s.trainSeconds)}`, s.trainingThreads === 2 ? `${s.backend}, 2 threads` : s.backend]
       : [`${run.metrics.length}${setup ? `/${setup.epochsPlanned}` : ''} epochs`];
     const exports = h('div', { class: 'card-tools' });
     if (run.scores && !removed) {

@@ -5,7 +5,7 @@
 import type { PanelTestImage } from '../../core/protocol';
 import { controlValue, h } from '../shared/dom';
 import { fmtCount, fmtScore } from '../shared/format';
-import { differencePlane, greyToRgba, heatColor, heatToRgba, scaleMaximum } from './heatmap';
+import { differencePlane, greyToRgba, heatColor, heatToRgba, outlined, scaleMaximum } from './heatmap';
 import type { ResultsModel, ResultsViewState } from './model';
 import { SAMPLE_MODES, SampleGroups, SampleMode, selectSamples } from './sampleSelection';
 
@@ -147,10 +147,10 @@ export class SamplesCard {
       h('div', { class: flagged ? 'flag anomaly' : 'flag normal' }, flagged ? 'flagged' : 'not flagged'));
     return h('tr', { class: 'sample', 'data-index': im.index, 'data-label': label, 'data-score': score },
       info,
-      h('td', {}, pixels(greyToRgba(im.original), width, height, 'original')),
+      h('td', {}, pixels(outlined(greyToRgba(im.original), im.mask, width, height), width, height, 'original')),
       h('td', {}, pixels(greyToRgba(im.input), width, height, 'input')),
       h('td', {}, pixels(greyToRgba(im.reconstruction), width, height, 'reconstruction')),
-      h('td', {}, pixels(heatToRgba(diff, scaleMax), width, height, 'difference')));
+      h('td', {}, pixels(outlined(heatToRgba(diff, scaleMax), im.mask, width, height), width, height, 'difference')));
   }
 
   private legend(scaleMax: number): HTMLElement {

@@ -1,0 +1,96 @@
+// Reads one PNG or JPEG file into pixels in [0, 1] with the declared channel count. Decoders:
+// pngjs and jpeg-js, pure JavaScript (no native build, so the .vsix works on every platform).
+// Every failure is an ImageFileError naming the file; nothing here throws anything else.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import * as jpeg from 'jpeg-js';
+
+export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
+/** Larger files are refused before reading (a folder image dataset has no business with them). */
+const MAX_FILE_BYTES = 64 * 1024 * 1024;
+/** Larger images are refused from their header, before the decoder allocates them. */
+const MAX_MEGAPIXELS = 40;
+
+export class ImageFileError extends Error {
+  override name = 'ImageFileError';
+  constructor(readonly file: string, message: string) {
+    super(`${file}: ${message}`);
+  }
+}
+
+export function isImageFileName(name: string): boolean {
+  return IMAGE_EXTENSIONS.includes(path.extname(name).toLowerCase());
+}
+
+export interface DecodedImage {
+  width: number;
+  height: number;
+  /** Height x width x channels, interleaved, in [0, 1]. */
+  pixels: Float32Array;
+  channels: 1 | 3;
+  /** False when every pixel had R = G = B (grayscale files, and colour files without colour). */
+  colour: boolean;
+}
+
+function readImageBytes(file: string): Buffer {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (err) {
+    throw new ImageFileError(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  // Checked before opening: a FIFO or device would block or never end.
+  if (!stat.isFile()) throw new ImageFileError(file, 'not a regular file');
+  if (stat.size === 0) throw new ImageFileError(file, 'empty file (0 bytes)');
+  if (stat.size > MAX_FILE_BYTES) throw new ImageFileError(file, `${stat.size} bytes: larger than the ${MAX_FILE_BYTES / 1024 / 1024} MB allowed for one image`);
+  return fs.readFileSync(file);
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function decodeToRgba(file: string, bytes: Buffer): { width: number; height: number; rgba: Uint8Array } {
+  const isPng = PNG_SIGNATURE.every((b, i) => bytes[i] === b);
+  const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
+  try {
+    if (isPng) {
+      if (bytes.length < 24) throw new Error('truncated before the image header');
+      const megapixels = (bytes.readUInt32BE(16) * bytes.readUInt32BE(20)) / 1e6;
+      if (megapixels > MAX_MEGAPIXELS) throw new Error(`${megapixels.toFixed(0)} megapixels: larger than the ${MAX_MEGAPIXELS} allowed`);
+      // pngjs rescales 16-bit samples to 8 bits, expands palettes and grayscale to RGBA.
+      const png = PNG.sync.read(bytes);
+      return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
+    }
+    if (isJpeg) {
+      const image = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxResolutionInMP: MAX_MEGAPIXELS, maxMemoryUsageInMB: 512 });
+      return { width: image.width, height: image.height, rgba: image.data };
+    }
+  } catch (err) {
+    throw new ImageFileError(file, `cannot decode as ${isPng ? 'PNG' : 'JPEG'} (damaged or truncated?): ${(err as Error).message}`);
+  }
+  throw new ImageFileError(file, 'not a PNG or JPEG file (its first bytes are neither signature)');
+}
+
+/**
+ * Decodes `file` to `channels` channels: 1 = luminance (ITU-R 601 weights, as PIL's "L"), 3 = RGB.
+ * Alpha is dropped (not composited).
+ */
+export function decodeImageFile(file: string, channels: 1 | 3): DecodedImage {
+  const { width, height, rgba } = decodeToRgba(file, readImageBytes(file));
+  if (width < 1 || height < 1 || rgba.length < width * height * 4) throw new ImageFileError(file, `decoded to ${width}x${height} with ${rgba.length} bytes: damaged`);
+  const count = width * height;
+  const pixels = new Float32Array(count * channels);
+  let colour = false;
+  for (let i = 0; i < count; i++) {
+    const r = rgba[4 * i], g = rgba[4 * i + 1], b = rgba[4 * i + 2];
+    if (r !== g || g !== b) colour = true;
+    if (channels === 1) {
+      pixels[i] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+    } else {
+      pixels[3 * i] = r / 255;
+      pixels[3 * i + 1] = g / 255;
+      pixels[3 * i + 2] = b / 255;
+    }
+  }
+  return { width, height, pixels, channels, colour };
+}
