@@ -126,6 +126,9 @@ class LossSum {
  * threads share mid-pass, which one thread cannot replay half by half).
  */
 export function computesInHalves(model: tfl.LayersModel): boolean {
+  // Not fcn-simple: 'auto' never trains it on two threads (threads.ts), so its result is already
+  // the same on every machine, and halving its steps measured 1.38x slower (docs/STUDY.md).
+  if (model.name === 'aelab_fcn_simple') return false;
   return tf.getBackend() === 'wasm' && !model.layers.some((layer) => /BatchNormalization/.test(layer.getClassName()));
 }
 

@@ -32,7 +32,8 @@ describe('engine: thread count does not change the result (wasm)', function () {
   this.timeout(120_000);
   const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-det-'));
 
-  for (const architecture of ['cnn', 'fcn-simple']) {
+  // fcn-simple: 'auto' trains it on one thread on every machine (threads.ts), so it needs no halves.
+  for (const architecture of ['cnn']) {
     it(`${architecture}: byte-identical scores.bin and weights on 1 and 2 threads`, async () => {
       const bytes = async (threads: 1 | 2) => {
         const outcome = await runExperiment({ experiment: experiment(architecture, `${architecture}-${threads}`), runsDir, backend: 'wasm', threads });
