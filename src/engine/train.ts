@@ -140,16 +140,16 @@ export function computesInHalves(model: tfl.LayersModel): boolean {
  */
 function halvesStep(
   model: tfl.LayersModel, optimizer: tf.Optimizer, loss: LossFunction, variables: tf.Variable[],
-  batch: Float32Array, n: number, width: number, height: number,
+  batch: Float32Array, n: number, width: number, height: number, channels: number,
 ): number {
-  const pixels = width * height;
+  const pixels = width * height * channels;
   const split = splitBatch(n);
   const secondFrom = n === 1 ? 0 : split.main;
   const halves = [
     { from: 0, rows: split.main },
     { from: secondFrom, rows: split.thread },
   ].map(({ from, rows }) => {
-    const x = tf.tensor4d(batch.subarray(from * pixels, (from + rows) * pixels), [rows, height, width, 1]);
+    const x = tf.tensor4d(batch.subarray(from * pixels, (from + rows) * pixels), [rows, height, width, channels]);
     try {
       return optimizer.computeGradients(() => tf.mul(loss(x, applyModel(model, x, true)), rows / (split.main + split.thread)) as tf.Scalar, variables);
     } finally {
@@ -229,7 +229,7 @@ export async function trainAutoencoder(
     trainStep = (n) => tf.scalar(session.step(batchBuffer, n));
   } else if (computesInHalves(model)) {
     const { optimizer } = (single = makeOptimizer(cfg));
-    trainStep = (n) => tf.scalar(halvesStep(model, optimizer, loss, trainable, batchBuffer, n, width, height));
+    trainStep = (n) => tf.scalar(halvesStep(model, optimizer, loss, trainable, batchBuffer, n, width, height, channels));
   } else {
     const { optimizer } = (single = makeOptimizer(cfg));
     trainStep = (n) => {

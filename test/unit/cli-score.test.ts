@@ -63,7 +63,7 @@ describe('aelab score', function () {
       assert.ok(Math.abs(row.score - stored[i]) < 1e-6, `${file}: ${row.score} vs stored ${stored[i]}`);
       assert.equal(row.flagged, row.score >= chosen);
     });
-    assert.match(r.err, /24 image\(s\) scored .* at threshold .*\(percentile \(the run's chosen strategy\)\); 0 warning/);
+    assert.match(r.err, /24 image\(s\) scored .* at threshold .*\([\w-]+ \(the run's chosen strategy\)\); 0 warning/);
   });
 
   it('resizes other sizes, warns per unreadable file, exits 0, and writes CSV and JSON', async () => {

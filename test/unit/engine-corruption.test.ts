@@ -247,8 +247,10 @@ describe('engine/corruption: defaults and the near-identical check', () => {
       assert.ok(r.experiment);
       return r.experiment;
     };
-    const clean = prepareData(mnist, x('clean'));
-    const dirty = prepareData(mnist, x('contaminated'));
+    // prepareData reorders and contaminates the loaded images in place: each call gets its own copy.
+    const copy = (): typeof mnist => ({ ...mnist, train: { ...mnist.train, images: mnist.train.images.slice() } });
+    const clean = prepareData(copy(), x('clean'));
+    const dirty = prepareData(copy(), x('contaminated'));
     assert.deepEqual(dirty.train, clean.train, 'the training part is the same either way');
     assert.equal(clean.validationContaminated, 0);
     assert.equal(dirty.validationContaminated, 15, 'half of the 30 validation images');
