@@ -3,14 +3,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { validateExperiment } from '../../src/core/config';
-import { readRun } from '../../src/core/runFolder';
 import { etaSeconds, formatDuration, formatF1, formatLoss, trainingFraction } from '../../src/extension/model/format';
 import { corruptionTypeFor, hoverMarkdown, keyCompletions, parentPathAt, valueCompletions, valueHoverMarkdown } from '../../src/extension/model/schemaHelp';
-import { configDifferences, renderComparisonMarkdown, renderRunMarkdown } from '../../src/extension/model/summaryMarkdown';
 import { instantiateTemplate, isValidExperimentName, listTemplates, uniqueExperimentName } from '../../src/extension/model/templates';
 import { keyAtOffset } from '../../src/extension/model/yamlPath';
 
-const RUNS = path.join(__dirname, '..', 'integration', 'workspace-fixture', '.aelab', 'runs', 'baseline');
 
 describe('extension: formatting', () => {
   it('formats losses, durations and progress', () => {
@@ -124,25 +121,5 @@ describe('extension: hover and completion', () => {
     assert.equal(corruptionTypeFor(['training', 'epochs'], file), undefined);
     assert.match(hoverMarkdown(['corruption', 'level'], { corruptionType: 'occlusion' }) ?? '', /Here the type is `occlusion`: .*`level`: the square's side as a fraction of the image side/);
     assert.match(hoverMarkdown(['corruption', 'level'], { corruptionType: 'blur' }) ?? '', /Here the type is `blur`: .*the blur sigma, in pixels/);
-  });
-});
-
-describe('extension: results markdown', () => {
-  it('renders a run and a comparison', () => {
-    const done = readRun(path.join(RUNS, '20260101-120000-a1b2'));
-    const failed = readRun(path.join(RUNS, '20260101-110000-c3d4'));
-    const md = renderRunMarkdown(done);
-    assert.match(md, /^# baseline \/ 20260101-120000-a1b2/);
-    assert.match(md, /\| 0\.9731 \| 0\.8812 \| 0\.09210 \| percentile \|/);
-    assert.match(md, /\| anomaly \| 81 \| 19 \|/);
-    assert.match(md, /\| 3 \| 0\.0431 \| 0\.0412 \| 5\.8 \|/);
-    assert.match(renderRunMarkdown(failed), /\*\*State:\*\* failed — the training process killed by SIGKILL/);
-    assert.ok(!/two threads/.test(md));
-    const twoThreads = { ...done, summary: done.summary && { ...done.summary, trainingThreads: 2 } };
-    assert.match(renderRunMarkdown(twoThreads), /on \S+ \(two threads\)\./);
-    const cmp = renderComparisonMarkdown([done, failed]);
-    assert.match(cmp, /The runs share every setting/);
-    const changed = { ...failed, config: failed.config && { ...failed.config, experiment: { ...failed.config.experiment, seed: 7 } } };
-    assert.deepEqual(configDifferences([done, changed]), [{ path: 'seed', values: ['42', '7'] }]);
   });
 });
