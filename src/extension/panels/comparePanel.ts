@@ -6,21 +6,17 @@ import type { CompareWebviewToHost, HostToCompareWebview, PanelRunData } from '.
 import { compareTitle, runFolderExists } from '../model/panelRunChange';
 import { loadPanelRun } from './panelData';
 import { saveExportWithNotice } from './panelFiles';
-import { WebviewPanelController, webviewOptions } from './webviewPanelController';
+import { runSetKey, WebviewPanelController, webviewOptions } from './webviewPanelController';
 import type { ResultsPanelDeps } from './resultsPanel';
 import { RunWatcher } from './runWatcher';
 
 export const COMPARE_VIEW_TYPE = 'aelab.compare';
 
-function keyOf(runDirs: readonly string[]): string {
-  return [...runDirs].sort().join('\n');
-}
-
 export class ComparePanel extends WebviewPanelController<HostToCompareWebview, CompareWebviewToHost> {
   private static readonly open = new Map<string, ComparePanel>();
 
   static show(deps: ResultsPanelDeps, runDirs: readonly string[], openRun: (runDir: string) => void): ComparePanel {
-    const existing = ComparePanel.open.get(keyOf(runDirs));
+    const existing = ComparePanel.open.get(runSetKey(runDirs));
     if (existing) {
       existing.panel.reveal();
       return existing;
@@ -30,7 +26,7 @@ export class ComparePanel extends WebviewPanelController<HostToCompareWebview, C
   }
 
   static revive(deps: ResultsPanelDeps, panel: vscode.WebviewPanel, runDirs: readonly string[], openRun: (runDir: string) => void): ComparePanel {
-    ComparePanel.open.get(keyOf(runDirs))?.dispose();
+    ComparePanel.open.get(runSetKey(runDirs))?.dispose();
     return new ComparePanel(deps, panel, runDirs, openRun);
   }
 
@@ -46,7 +42,7 @@ export class ComparePanel extends WebviewPanelController<HostToCompareWebview, C
   private constructor(deps: ResultsPanelDeps, panel: vscode.WebviewPanel, readonly runDirs: readonly string[], private readonly openRun: (runDir: string) => void) {
     super(deps, panel, 'compare', panel.title);
     panel.title = compareTitle(runDirs);
-    this.key = keyOf(runDirs);
+    this.key = runSetKey(runDirs);
     ComparePanel.open.set(this.key, this);
     this._register({ dispose: () => { if (ComparePanel.open.get(this.key) === this) ComparePanel.open.delete(this.key); } });
     for (const dir of runDirs) {

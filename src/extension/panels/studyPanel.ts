@@ -5,20 +5,18 @@ import * as vscode from 'vscode';
 import { assertNever } from '../../core/protocol';
 import type { HostToStudyWebview, StudyWebviewToHost } from '../../core/protocol';
 import { saveExportWithNotice } from './panelFiles';
-import { WebviewPanelController, webviewOptions } from './webviewPanelController';
+import { runSetKey, WebviewPanelController, webviewOptions } from './webviewPanelController';
 import type { ResultsPanelDeps } from './resultsPanel';
 import { loadStudyRuns } from './studyData';
 
 export const STUDY_VIEW_TYPE = 'aelab.study';
 const GENERATE_REPORT_COMMAND = 'aelab.generateReport';
 
-const keyOf = (runDirs: readonly string[]) => [...runDirs].sort().join('\n');
-
 export class StudyPanel extends WebviewPanelController<HostToStudyWebview, StudyWebviewToHost> {
   private static readonly open = new Map<string, StudyPanel>();
 
   static show(deps: ResultsPanelDeps, runDirs: readonly string[], openRun: (runDir: string) => void): StudyPanel {
-    const existing = StudyPanel.open.get(keyOf(runDirs));
+    const existing = StudyPanel.open.get(runSetKey(runDirs));
     if (existing) {
       existing.panel.reveal();
       return existing;
@@ -28,7 +26,7 @@ export class StudyPanel extends WebviewPanelController<HostToStudyWebview, Study
   }
 
   static revive(deps: ResultsPanelDeps, panel: vscode.WebviewPanel, runDirs: readonly string[], openRun: (runDir: string) => void): StudyPanel {
-    StudyPanel.open.get(keyOf(runDirs))?.dispose();
+    StudyPanel.open.get(runSetKey(runDirs))?.dispose();
     return new StudyPanel(deps, panel, runDirs, openRun);
   }
 
@@ -37,7 +35,7 @@ export class StudyPanel extends WebviewPanelController<HostToStudyWebview, Study
 
   private constructor(deps: ResultsPanelDeps, panel: vscode.WebviewPanel, readonly runDirs: readonly string[], private readonly openRun: (runDir: string) => void) {
     super(deps, panel, 'study', panel.title);
-    this.key = keyOf(runDirs);
+    this.key = runSetKey(runDirs);
     StudyPanel.open.set(this.key, this);
     this._register({ dispose: () => { if (StudyPanel.open.get(this.key) === this) StudyPanel.open.delete(this.key); } });
   }

@@ -58,3 +58,8 @@ export function renderPanelHtml(deps: PanelDeps, webview: vscode.Webview, bundle
     styleUris: [asset('uPlot.min.css'), asset('panel.css')],
   });
 }
+
+/** One key per set of run folders, whatever their order: panels over the same runs are one panel. */
+export function runSetKey(runDirs: readonly string[]): string {
+  return [...runDirs].sort().join('\n');
+}
