@@ -7,21 +7,14 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from './support/tempDir';
-import { EXIT, main } from '../../src/cli/main';
+import { EXIT } from '../../src/cli/main';
 import { RUN_FILES } from '../../src/core/runFormat';
+import { runCli } from './support/cliHarness';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'cli.js');
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'run-fixture');
 
-interface Captured { code: number; out: string; err: string; ms: number }
-
-async function aelab(cwd: string, ...argv: string[]): Promise<Captured> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const started = Date.now();
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s), interactive: false, cwd });
-  return { code, out: out.join('\n'), err: err.join('\n'), ms: Date.now() - started };
-}
+const aelab = (cwd: string, ...argv: string[]) => runCli(cwd, argv);
 
 function copyRun(dir: string, overrides: Record<string, string> = {}): void {
   fs.mkdirSync(dir, { recursive: true });

@@ -1,17 +1,11 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EXIT, main } from '../../src/cli/main';
+import { EXIT } from '../../src/cli/main';
 import { tempDir } from './support/tempDir';
+import { runCli } from './support/cliHarness';
 
-interface Captured { code: number; out: string; err: string }
-
-async function aelab(cwd: string, ...argv: string[]): Promise<Captured> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s), interactive: false, cwd });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const aelab = (cwd: string, ...argv: string[]) => runCli(cwd, argv);
 
 const TINY = `# a tiny experiment
 name: cli-tiny

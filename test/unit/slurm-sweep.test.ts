@@ -3,21 +3,14 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { main } from '../../src/cli/main';
 import type { RunStatusFile, RunSummary } from '../../src/core/runFormat';
 import { requireSlurm } from './support/slurm';
 import { tempDir } from './support/tempDir';
+import { runCli } from './support/cliHarness';
 
 const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli.js');
 
-interface Captured { code: number; out: string; err: string }
-
-async function aelab(cwd: string, ...argv: string[]): Promise<Captured> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s), interactive: false, cwd, cliPath: CLI, workerPath: path.join(path.dirname(CLI), 'worker.js') });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const aelab = (cwd: string, ...argv: string[]) => runCli(cwd, argv, { cliPath: CLI, workerPath: path.join(path.dirname(CLI), 'worker.js') });
 
 const experiment = (name: string, epochs: number, sweep: string) => `name: ${name}
 seed: 3

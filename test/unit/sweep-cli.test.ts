@@ -6,18 +6,12 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXIT, main } from '../../src/cli/main';
+import { EXIT } from '../../src/cli/main';
 import type { RunConfigFile, RunStatusFile, RunSummary } from '../../src/core/runFormat';
 import type { PointFile, SweepManifest } from '../../src/core/sweep/sweepFormat';
+import { runCli } from './support/cliHarness';
 
-interface Captured { code: number; out: string; err: string }
-
-async function aelab(cwd: string, ...argv: string[]): Promise<Captured> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s), interactive: false, cwd });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const aelab = (cwd: string, ...argv: string[]) => runCli(cwd, argv);
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 
