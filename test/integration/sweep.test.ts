@@ -83,6 +83,14 @@ sweep:
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
+    // From the palette (no argument) with the sweep's experiment in the active editor.
+    await vscode.window.showTextDocument(uriOf(FILE));
+    try {
+      const fromPalette = await vscode.commands.executeCommand<vscode.Uri[]>('aelab.openStudy');
+      assert.deepEqual(fromPalette.map((u) => u.fsPath), pointDirs);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    }
     const menus = (extension().packageJSON as { contributes: { menus: Record<string, { command: string; when?: string }[]> } }).contributes.menus['view/item/context'];
     for (const command of ['aelab.openStudy', 'aelab.generateReport']) {
       const entry = menus.find((m) => m.command === command && m.when?.includes('aelab\\.sweep'));
