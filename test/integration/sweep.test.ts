@@ -63,6 +63,44 @@ sweep:
     ]);
   });
 
+  it('Open Study and Generate Report on the sweep node take its completed points\' runs', async () => {
+    const a = await api();
+    const experiment = await waitFor('the experiment in the tree', () => experimentNamed(a, 'host-sweep'), 20_000, 200);
+    const sweep = (await a.tree.getChildren(experiment)).find((c): c is SweepNodeModel => c.kind === 'sweep');
+    assert.ok(sweep, 'a sweep node');
+    const pointDirs = sweep.sweep.points.map((p) => p.runDir as string);
+    assert.equal(pointDirs.filter(Boolean).length, 2);
+    const uris = await vscode.commands.executeCommand<vscode.Uri[]>('aelab.openStudy', sweep, [sweep]);
+    assert.deepEqual(uris.map((u) => u.fsPath), pointDirs);
+    await waitFor('a ready study panel over the sweep', () => a.panels.describe().find((p) => p.kind === 'study' && p.ready
+      && [...p.runDirs].sort().join() === [...pointDirs].sort().join()), 20_000);
+    const out = path.join(workspaceRoot(), 'sweep-report-out');
+    try {
+      const html = await vscode.commands.executeCommand<string>('aelab.generateReport', sweep, [sweep], out);
+      assert.equal(html, path.join(out, 'report.html'));
+      const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+      for (const dir of pointDirs) assert.ok(md.includes(path.basename(dir)), `${dir} is in the report`);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+    // From the palette (no argument) with the sweep's experiment in the active editor.
+    await vscode.window.showTextDocument(uriOf(FILE));
+    try {
+      const fromPalette = await vscode.commands.executeCommand<vscode.Uri[]>('aelab.openStudy');
+      assert.deepEqual(fromPalette.map((u) => u.fsPath), pointDirs);
+    } finally {
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    }
+    const menus = (extension().packageJSON as { contributes: { menus: Record<string, { command: string; when?: string }[]> } }).contributes.menus['view/item/context'];
+    for (const command of ['aelab.openStudy', 'aelab.generateReport']) {
+      const entry = menus.find((m) => m.command === command && m.when?.includes('aelab\\.sweep'));
+      assert.ok(entry?.when, `${command} is on the sweep node's menu`);
+      const pattern = /viewItem =~ \/(.+)\/$/.exec(entry.when)?.[1];
+      assert.ok(pattern);
+      assert.deepEqual(['aelab.sweep', 'aelab.sweep.active', 'aelab.sweepPoint.queued'].map((v) => new RegExp(pattern).test(v)), [true, true, false]);
+    }
+  });
+
   it('Cancel Sweep stops the whole sweep: the running point ends cancelled, the rest stay queued', async () => {
     const running = vscode.commands.executeCommand<SweepOutcome | undefined>('aelab.runSweep', uriOf(LONG));
     const sweepDir = path.join(runsRoot(), '.sweeps', 'host-sweep-long');

@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sweepCommandArgs } from '../../src/extension/model/sweepArgs';
-import { isSweepActive, readSweepFolder, sweepDescription, sweepProgress } from '../../src/extension/model/sweepModel';
+import {
+  completedRunDirs, declaresSweep, isSweepActive, noCompletedRunsMessage, readSweepFolder, sweepDescription, sweepProgress,
+} from '../../src/extension/model/sweepModel';
 import { listExperimentChildren, sweepChildren } from '../../src/extension/model/treeModel';
 import { tempDir } from './support/tempDir';
 
@@ -80,6 +82,25 @@ describe('extension: sweep model', () => {
       ['#0 corruption.level=0.1 seed=1', 'completed'], ['#1 corruption.level=0.2 seed=1', 'running'],
       ['#2 corruption.level=0.3 seed=1', 'failed'], ['#3 corruption.level=0.4 seed=1', 'queued'],
     ]);
+  });
+
+  it('gives the completed points\' runs to Open Study and Generate Report, in point order', () => {
+    const { runsDir, sweepDir } = fixture(false);
+    // Point 3 completes with a run folder named relative to the sweep folder (as `aelab report` reads it).
+    writeJson(path.join(sweepDir, 'points', '3.json'), { index: 3, runDir: path.join('..', '..', 'noise', '20260101-000003-dddd'), state: 'completed', updatedAt: 'x' });
+    const sweep = readSweepFolder(sweepDir);
+    assert.ok(sweep);
+    assert.deepEqual(completedRunDirs(sweep), [
+      path.join(runsDir, 'noise', '20260101-000000-aaaa'), path.join(runsDir, 'noise', '20260101-000003-dddd'),
+    ], 'the running and failed points are left out');
+    const none = { ...sweep, points: sweep.points.map((p) => (p.state === 'completed' ? { ...p, state: 'queued' as const } : p)), counts: { ...sweep.counts, completed: 0, queued: 3 } };
+    assert.deepEqual(completedRunDirs(none), []);
+    assert.equal(noCompletedRunsMessage(none), 'The sweep of noise has no completed point yet (0/4 done · 1 running · 1 failed).');
+  });
+
+  it('tells an experiment that declares a sweep from one that does not', () => {
+    assert.equal(declaresSweep('name: a\nsweep:\n  grid:\n    seed: [1, 2]\n'), true);
+    assert.equal(declaresSweep('name: a\n# sweep: later\ntraining:\n  sweep: 1\n'), false, 'a comment or a nested key is not a sweep');
   });
 
   it('builds the CLI command line from the settings', () => {

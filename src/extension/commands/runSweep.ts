@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { cancelCommandArgs, sweepCommandArgs } from '../model/sweepArgs';
 import { readExperimentFile } from '../model/treeModel';
-import { readSweepFolder, sweepDirOf, sweepProgress, SweepModel } from '../model/sweepModel';
+import { declaresSweep, readSweepFolder, sweepDirOf, sweepProgress, SweepModel } from '../model/sweepModel';
 import { readSlurmSettings, runsDirFor } from '../settings';
 import { WorkerProcess } from '../workerProcess';
 import { resolveExperimentUri } from './args';
@@ -31,7 +31,7 @@ function sweepArg(arg: unknown): string | undefined {
 function trackSweepEditors(): vscode.Disposable {
   const update = () => {
     const doc = vscode.window.activeTextEditor?.document;
-    const has = doc !== undefined && doc.uri.path.endsWith('.aelab.yaml') && /^sweep\s*:/m.test(doc.getText());
+    const has = doc !== undefined && doc.uri.path.endsWith('.aelab.yaml') && declaresSweep(doc.getText());
     void vscode.commands.executeCommand('setContext', 'aelab.editorHasSweep', has);
   };
   update();

@@ -70,9 +70,11 @@ export function readSweepFolder(dir: string): SweepModel | undefined {
   const counts: Record<SweepPointDisplay, number> = { queued: 0, pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
   const points = manifest.points.map((p): SweepPointModel => {
     const file = readJson<PointFile>(path.join(dir, 'points', `${p.index}.json`));
+    // A relative runDir is relative to the sweep folder (as `aelab report` reads it).
+    const runDir = file?.runDir ? path.resolve(dir, file.runDir) : undefined;
     let run: RunContents | undefined;
-    if (file?.runDir) {
-      try { run = readRun(file.runDir); } catch { /* folder gone: the points file speaks */ }
+    if (runDir) {
+      try { run = readRun(runDir); } catch { /* folder gone: the points file speaks */ }
     }
     const core = pointState(file, run && { state: run.status.state, stale: run.stale });
     const job = jobOf.get(p.index);
@@ -80,7 +82,7 @@ export function readSweepFolder(dir: string): SweepModel | undefined {
     counts[state] += 1;
     return {
       index: p.index, state, label: `#${p.index} ${formatOverrides(p.overrides)}`, description: describePoint(state, run, job, file),
-      runDir: file?.runDir, epoch: run?.status.epoch, epochs: run?.status.epochs,
+      runDir, epoch: run?.status.epoch, epochs: run?.status.epochs,
     };
   });
   return { name: manifest.name, dir, experimentPath: manifest.experimentPath, points, counts, slurmJobs: submissions.map((s) => s.jobId) };
@@ -88,6 +90,22 @@ export function readSweepFolder(dir: string): SweepModel | undefined {
 
 export function sweepDirOf(runsDir: string, experimentName: string): string {
   return path.join(runsDir, SWEEPS_DIR, experimentName);
+}
+
+/** The experiment text declares a top-level `sweep:` (Run Sweep's editor button, Open Study from the palette). */
+export function declaresSweep(text: string): boolean {
+  return /^sweep\s*:/m.test(text);
+}
+
+/** The run folders a study or report of the sweep covers: its completed points', in point order. */
+export function completedRunDirs(sweep: SweepModel): string[] {
+  const dirs = sweep.points.filter((p) => p.state === 'completed' && p.runDir !== undefined).map((p) => p.runDir as string);
+  return [...new Set(dirs)];
+}
+
+/** Why a sweep gives no runs to study yet. */
+export function noCompletedRunsMessage(sweep: SweepModel): string {
+  return `The sweep of ${sweep.name} has no completed point yet (${sweepDescription(sweep)}).`;
 }
 
 /** Some point is running or waiting in Slurm's queue (queued points of a stopped sweep do not count). */
