@@ -99,6 +99,12 @@ sweep:
       assert.ok(pattern);
       assert.deepEqual(['aelab.sweep', 'aelab.sweep.active', 'aelab.sweepPoint.queued'].map((v) => new RegExp(pattern).test(v)), [true, true, false]);
     }
+    // Run Sweep belongs to the sweep (and experiment) nodes, not to each of its points.
+    for (const entry of menus.filter((m) => m.command === 'aelab.runSweep')) {
+      const pattern = /viewItem =~ \/(.+)\/$/.exec(entry.when ?? '')?.[1];
+      assert.ok(pattern, entry.when);
+      assert.deepEqual(['aelab.sweep', 'aelab.sweepPoint.queued'].map((v) => new RegExp(pattern).test(v)), [true, false], entry.when);
+    }
   });
 
   it('Cancel Sweep stops the whole sweep: the running point ends cancelled, the rest stay queued', async () => {

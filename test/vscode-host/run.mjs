@@ -156,7 +156,7 @@ async function main() {
       say(`mocha: ${r.passes} passing, ${r.failures} failing, ${r.pending} pending, ${r.durationMs} ms`);
     } catch { /* optional */ }
   }
-  const shutdownOk = await checkShutdown(env.AELAB_TEST_SHUTDOWN_FILE, Boolean(opts.grep));
+  const shutdownOk = await checkShutdown(env.AELAB_TEST_SHUTDOWN_FILE, Boolean(opts.grep || process.env.AELAB_TEST_GREP));
   await finish(code === 0 && shutdownOk ? 0 : 1);
 }
 
