@@ -1,6 +1,6 @@
 // The one message protocol: discriminated unions per direction. Every `switch` over a union
 // ends in assertNever so adding a message type is a compile error until every side handles it.
-import type { ResolvedExperiment } from './experiment.generated';
+import type { ResolvedCorruptionConfig, ResolvedExperiment } from './experiment.generated';
 import type { EpochMetrics, RunState, RunSummary } from './runFormat';
 import type { StudyRun } from './study/studyTable';
 
@@ -42,18 +42,40 @@ export interface RunRequest {
   sweep?: SweepPointRef;
 }
 
+/**
+ * A finished run's test set corrupted another way and scored with its model, not saved. Typed
+ * arrays: the worker is forked with advanced (structured-clone) IPC serialization.
+ */
+export interface WhatIfResult {
+  corruption: ResolvedCorruptionConfig;
+  scores: Float32Array;
+  labels: Uint8Array;
+  classes: Uint8Array;
+  auroc: number;
+  averagePrecision: number;
+  thresholds: RunSummary['thresholds'];
+  chosen: RunSummary['chosen'];
+  operatingPoint: RunSummary['operatingPoint'];
+  warnings: string[];
+  /** Load, corrupt and score, in seconds. */
+  seconds: number;
+}
+
 /** A run's place in a sweep: `<runsDir>/.sweeps/<name>/`, point `index`. */
 export interface SweepPointRef { name: string; index: number }
 
 /** host -> worker (Node IPC channel). */
 export type HostToWorker =
   | { type: 'run'; request: RunRequest }
+  /** Re-corrupt and re-score the test set of request.modelFrom with request.experiment's corruption; nothing is written. */
+  | { type: 'whatIf'; request: RunRequest & { modelFrom: string } }
   | { type: 'cancel' };
 
 /** worker -> host (Node IPC channel). */
 export type WorkerToHost =
   | { type: 'ready' }
   | { type: 'event'; event: RunEvent }
+  | { type: 'whatIf'; result: WhatIfResult }
   | { type: 'exit'; code: number };
 
 // ─── Webview panels: Results (one run) and Compare (several runs) ──────────────────────────────

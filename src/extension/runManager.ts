@@ -219,6 +219,9 @@ export class RunManager extends Disposable {
       case 'exit':
         this.log(run, `worker says exit ${message.code}`);
         return;
+      case 'whatIf':
+        // Only a what-if worker (whatIfScoring.ts) sends it; a run's worker never does.
+        return;
       default:
         assertNever(message, 'worker message');
     }
