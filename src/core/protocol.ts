@@ -187,14 +187,28 @@ export type HostToResultsWebview =
   | { type: 'runRemoved'; runDir: string }
   /** Per-batch training loss: `points` continue the list at index `from` (0: replace it). */
   | { type: 'batchLoss'; from: number; points: BatchLossPoint[] }
+  /** The what-if asked for: its scores (not saved), or why there are none; neither when a newer request replaced it. */
+  | { type: 'whatIf'; corruption: WhatIfCorruptionChoice; result?: WhatIfResult; error?: string }
+  /** *Save as run* queued the what-if as a run (scoring with this run's model). */
+  | { type: 'whatIfSaved'; corruption: WhatIfCorruptionChoice }
   | { type: 'notice'; level: 'info' | 'error'; message: string };
+
+/** A test corruption the Results panel's "What if…" control picks (core/whatIfExperiment.ts checks it). */
+export interface WhatIfCorruptionChoice {
+  type: ResolvedCorruptionConfig['type'];
+  level: number;
+}
 
 export type ResultsWebviewToHost =
   | { type: 'ready' }
   | { type: 'requestImages'; requestId: number; indices: number[] }
   /** "Use this threshold": write strategy manual + value into the run's experiment file. */
   | { type: 'useThreshold'; value: number }
-  | { type: 'saveFile'; file: PanelExportFile };
+  | { type: 'saveFile'; file: PanelExportFile }
+  /** Re-corrupt the test set this way and re-score it with the run's model (a preview). */
+  | { type: 'whatIf'; corruption: WhatIfCorruptionChoice }
+  /** Keep that what-if as an ordinary run (config.json modelFrom = this run's model). */
+  | { type: 'saveWhatIf'; corruption: WhatIfCorruptionChoice };
 
 export type HostToCompareWebview =
   /** `missing`: run folders of this comparison that no longer exist. */

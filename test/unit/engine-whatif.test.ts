@@ -24,7 +24,8 @@ training: { epochs: 1, batchSize: 32 }
 evaluation: { samples: 2 }
 `;
 
-const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+/** The scores' bytes, as text that compares exactly. */
+const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
 describe('engine: what-if scoring with a run\'s model', function () {
   this.timeout(120_000);
@@ -43,14 +44,14 @@ describe('engine: what-if scoring with a run\'s model', function () {
     assert.equal(saved.state, 'completed', saved.error);
     assert.equal(readRun(saved.runDir).config?.modelFrom, source.runDir);
     const savedScores = readScores(saved.runDir);
-    assert.ok(bytes(preview.scores).equals(bytes(savedScores.scores)), 'scores byte-equal');
+    assert.equal(bytes(preview.scores), bytes(savedScores.scores), 'scores byte-equal');
     assert.deepEqual([...preview.labels], [...savedScores.labels]);
     assert.equal(preview.auroc, saved.summary?.auroc);
     assert.deepEqual(preview.operatingPoint, saved.summary?.operatingPoint);
 
     // The corruption did change what was scored: the anomalies' scores differ from the source's.
     const sourceScores = readScores(source.runDir).scores;
-    assert.ok(!bytes(preview.scores).equals(bytes(sourceScores)), 'blur scores differ from gaussian scores');
+    assert.notEqual(bytes(preview.scores), bytes(sourceScores), 'blur scores differ from gaussian scores');
   });
 
   it('refuses a source run without a model, writing nothing', async () => {
