@@ -4,7 +4,6 @@
 import { validateExperiment } from './config';
 import type { ResolvedExperiment } from './experiment.generated';
 import type { WhatIfCorruptionChoice } from './protocol';
-import { formatProblem } from './experimentFile/problems';
 
 export type WhatIfCorruption = WhatIfCorruptionChoice;
 
@@ -13,6 +12,7 @@ export function whatIfExperiment(source: ResolvedExperiment, corruption: WhatIfC
   const changed = { ...source, corruption: { ...source.corruption, type: corruption.type, level: corruption.level } };
   const result = validateExperiment(JSON.stringify(changed, null, 1), 'what-if');
   const problem = result.problems.find((p) => p.severity === 'error');
-  if (!result.ok || !result.experiment) return { error: problem ? formatProblem(problem) : 'the changed experiment is invalid' };
+  // Its line and column would be of the JSON text made here: the message names the key instead.
+  if (!result.ok || !result.experiment) return { error: problem ? problem.message : 'the changed experiment is invalid' };
   return { experiment: result.experiment };
 }
