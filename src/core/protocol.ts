@@ -1,6 +1,6 @@
 // The one message protocol: discriminated unions per direction. Every `switch` over a union
 // ends in assertNever so adding a message type is a compile error until every side handles it.
-import type { ResolvedExperiment } from './experiment.generated';
+import type { ResolvedCorruptionConfig, ResolvedExperiment } from './experiment.generated';
 import type { EpochMetrics, RunState, RunSummary } from './runFormat';
 import type { StudyRun } from './study/studyTable';
 
@@ -42,18 +42,40 @@ export interface RunRequest {
   sweep?: SweepPointRef;
 }
 
+/**
+ * A finished run's test set corrupted another way and scored with its model, not saved. Typed
+ * arrays: the worker is forked with advanced (structured-clone) IPC serialization.
+ */
+export interface WhatIfResult {
+  corruption: ResolvedCorruptionConfig;
+  scores: Float32Array;
+  labels: Uint8Array;
+  classes: Uint8Array;
+  auroc: number;
+  averagePrecision: number;
+  thresholds: RunSummary['thresholds'];
+  chosen: RunSummary['chosen'];
+  operatingPoint: RunSummary['operatingPoint'];
+  warnings: string[];
+  /** Load, corrupt and score, in seconds. */
+  seconds: number;
+}
+
 /** A run's place in a sweep: `<runsDir>/.sweeps/<name>/`, point `index`. */
 export interface SweepPointRef { name: string; index: number }
 
 /** host -> worker (Node IPC channel). */
 export type HostToWorker =
   | { type: 'run'; request: RunRequest }
+  /** Re-corrupt and re-score the test set of request.modelFrom with request.experiment's corruption; nothing is written. */
+  | { type: 'whatIf'; request: RunRequest & { modelFrom: string } }
   | { type: 'cancel' };
 
 /** worker -> host (Node IPC channel). */
 export type WorkerToHost =
   | { type: 'ready' }
   | { type: 'event'; event: RunEvent }
+  | { type: 'whatIf'; result: WhatIfResult }
   | { type: 'exit'; code: number };
 
 // ─── Webview panels: Results (one run) and Compare (several runs) ──────────────────────────────
@@ -165,14 +187,28 @@ export type HostToResultsWebview =
   | { type: 'runRemoved'; runDir: string }
   /** Per-batch training loss: `points` continue the list at index `from` (0: replace it). */
   | { type: 'batchLoss'; from: number; points: BatchLossPoint[] }
+  /** The what-if asked for: its scores (not saved), or why there are none; neither when a newer request replaced it. */
+  | { type: 'whatIf'; corruption: WhatIfCorruptionChoice; result?: WhatIfResult; error?: string }
+  /** *Save as run* queued the what-if as a run (scoring with this run's model). */
+  | { type: 'whatIfSaved'; corruption: WhatIfCorruptionChoice }
   | { type: 'notice'; level: 'info' | 'error'; message: string };
+
+/** A test corruption the Results panel's "What if…" control picks (core/whatIfExperiment.ts checks it). */
+export interface WhatIfCorruptionChoice {
+  type: ResolvedCorruptionConfig['type'];
+  level: number;
+}
 
 export type ResultsWebviewToHost =
   | { type: 'ready' }
   | { type: 'requestImages'; requestId: number; indices: number[] }
   /** "Use this threshold": write strategy manual + value into the run's experiment file. */
   | { type: 'useThreshold'; value: number }
-  | { type: 'saveFile'; file: PanelExportFile };
+  | { type: 'saveFile'; file: PanelExportFile }
+  /** Re-corrupt the test set this way and re-score it with the run's model (a preview). */
+  | { type: 'whatIf'; corruption: WhatIfCorruptionChoice }
+  /** Keep that what-if as an ordinary run (config.json modelFrom = this run's model). */
+  | { type: 'saveWhatIf'; corruption: WhatIfCorruptionChoice };
 
 export type HostToCompareWebview =
   /** `missing`: run folders of this comparison that no longer exist. */

@@ -64,6 +64,16 @@ export class RunManager extends Disposable {
     this.queue = new RunQueue<Job>(options.maxConcurrent(), () => this._onDidChangeRuns.fire(undefined));
   }
 
+  /** dist/worker.js, which what-if scoring forks too. */
+  get workerPath(): string {
+    return this.options.workerPath;
+  }
+
+  /** Extra environment for workers. */
+  get workerEnv(): NodeJS.ProcessEnv {
+    return this.options.env ?? {};
+  }
+
   /** Runs of this window, oldest first (finished ones stay until the window closes). */
   get liveRuns(): LiveRun[] {
     return [...this.runs.values()].map((r) => r.live);
@@ -218,6 +228,9 @@ export class RunManager extends Disposable {
       }
       case 'exit':
         this.log(run, `worker says exit ${message.code}`);
+        return;
+      case 'whatIf':
+        // Only a what-if worker (whatIfScoring.ts) sends it; a run's worker never does.
         return;
       default:
         assertNever(message, 'worker message');

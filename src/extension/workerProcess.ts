@@ -24,10 +24,12 @@ export class WorkerProcess extends Disposable {
   readonly exited: Promise<WorkerExit>;
   private killTimer: NodeJS.Timeout | undefined;
 
-  constructor(workerPath: string, env: NodeJS.ProcessEnv = {}, args: readonly string[] = []) {
+  /** `advanced` IPC serialization carries typed arrays (what-if scores) as they are. */
+  constructor(workerPath: string, env: NodeJS.ProcessEnv = {}, args: readonly string[] = [], serialization: 'json' | 'advanced' = 'json') {
     super();
     this.child = fork(workerPath, [...args], {
       execArgv: [],
+      serialization,
       // ELECTRON_RUN_AS_NODE: in desktop VS Code process.execPath is Electron; run it as Node.
       env: { ...process.env, ...env, ELECTRON_RUN_AS_NODE: '1' },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

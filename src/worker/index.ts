@@ -1,8 +1,9 @@
-// Child-process entry (dist/worker.js): one run per process. The extension host forks it with
+// Child-process entry (dist/worker.js): one run (or one what-if scoring) per process. The extension host forks it with
 // an IPC channel, sends `run`, receives typed events, and may send `cancel`.
 import * as path from 'node:path';
 import { assertNever, HostToWorker, RunEvent, WorkerToHost } from '../core/protocol';
 import { runExperiment } from '../engine/run';
+import { scoreWhatIf } from '../engine/whatIf';
 
 function send(message: WorkerToHost): void {
   // After the host is gone the channel is closed: sending would throw ERR_IPC_CHANNEL_CLOSED.
@@ -32,6 +33,22 @@ process.on('message', (raw: HostToWorker) => {
         .catch((err: unknown) => {
           // Failed before the run folder existed (bad input): nothing was written.
           emit({ type: 'failed', error: err instanceof Error ? err.message : String(err) });
+          exit(1);
+        });
+      break;
+    }
+    case 'whatIf': {
+      // A preview: scored, sent back, nothing written. Its exit code says how it ended.
+      if (running) return;
+      running = true;
+      const log = (message: string) => send({ type: 'event', event: { type: 'log', level: 'info', message } });
+      scoreWhatIf(raw.request, { signal: controller.signal, wasmDir: path.join(__dirname, 'wasm'), log })
+        .then((result) => {
+          if (result) send({ type: 'whatIf', result });
+          exit(result ? 0 : 130);
+        })
+        .catch((err: unknown) => {
+          send({ type: 'event', event: { type: 'failed', error: err instanceof Error ? err.message : String(err) } });
           exit(1);
         });
       break;

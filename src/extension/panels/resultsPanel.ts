@@ -18,6 +18,8 @@ import { isPanelTabPinned, TabInfo } from '../model/panelTabs';
 import { RunWatcher } from './runWatcher';
 import { writeManualThreshold } from './useThreshold';
 import { recordManualThreshold } from '../../core/runFolder';
+import type { WhatIfCorruptionChoice } from '../../core/protocol';
+import { WhatIfScorer, whatIfRequest } from './whatIfScoring';
 
 export const RESULTS_VIEW_TYPE = 'aelab.results';
 
@@ -86,6 +88,7 @@ export class ResultsPanel extends WebviewPanelController<HostToResultsWebview, R
   /** Batch-loss points of the live run posted so far, and the thinning generation they came from. */
   private sentBatches = { count: 0, generation: -1 };
   private watcher: RunWatcher;
+  private readonly whatIf: WhatIfScorer;
 
   private constructor(private readonly deps: ResultsPanelDeps, panel: vscode.WebviewPanel, private _runDir: string) {
     super(deps, panel, 'results', titleOf(_runDir));
@@ -95,9 +98,11 @@ export class ResultsPanel extends WebviewPanelController<HostToResultsWebview, R
         if (ResultsPanel.open.get(this.runDir) === this) ResultsPanel.open.delete(this.runDir);
         if (ResultsPanel.preview === this) ResultsPanel.preview = undefined;
         this.watcher.dispose();
+        this.whatIf.dispose();
       },
     });
     this.watcher = this.watch();
+    this.whatIf = new WhatIfScorer(deps.manager);
   }
 
   get runDir(): string {
@@ -209,9 +214,45 @@ export class ResultsPanel extends WebviewPanelController<HostToResultsWebview, R
         if (notice) this.post({ type: 'notice', ...notice });
         return;
       }
+      case 'whatIf':
+        await this.previewWhatIf(message.corruption);
+        return;
+      case 'saveWhatIf':
+        this.saveWhatIf(message.corruption);
+        return;
       default:
         assertNever(message);
     }
+  }
+
+  /** Scores the test set corrupted another way with this run's model, in a child process. */
+  private async previewWhatIf(corruption: WhatIfCorruptionChoice): Promise<void> {
+    const runDir = this.runDir;
+    const made = whatIfRequest(runDir, corruption);
+    if ('error' in made) {
+      this.post({ type: 'whatIf', corruption, error: made.error });
+      return;
+    }
+    try {
+      const result = await this.whatIf.score(made.request);
+      // A newer request or another run in this tab: this answer is stale.
+      if (!result || this.runDir !== runDir || this.isDisposed) return;
+      this.deps.output.appendLine(`${new Date().toISOString().slice(11, 23)} what-if ${corruption.type} ${corruption.level} on ${runDir}: ${result.scores.length} images in ${result.seconds.toFixed(2)} s`);
+      this.post({ type: 'whatIf', corruption, result });
+    } catch (err) {
+      if (this.runDir === runDir && !this.isDisposed) this.post({ type: 'whatIf', corruption, error: (err as Error).message });
+    }
+  }
+
+  /** Queues the what-if as an ordinary run: same request as the preview, so the same scores. */
+  private saveWhatIf(corruption: WhatIfCorruptionChoice): void {
+    const made = whatIfRequest(this.runDir, corruption);
+    if ('error' in made) {
+      this.post({ type: 'notice', level: 'error', message: `Cannot save the what-if: ${made.error}` });
+      return;
+    }
+    this.deps.manager.enqueue(made.request, made.request.experimentPath ?? this.runDir);
+    this.post({ type: 'whatIfSaved', corruption });
   }
 
   private async useThreshold(value: number): Promise<void> {

@@ -17,6 +17,7 @@ import { MetricsCard } from './metricsCard';
 import { defaultViewState, ResultsModel, ResultsViewState } from './model';
 import { indicesInCell } from './sampleSelection';
 import { SamplesCard } from './samplesCard';
+import { WhatIfControl, whatIfLabel, whatIfRun } from './whatIfControl';
 
 /** Timings the browser tests read (open time; cost of each threshold move). */
 interface PanelPerf {
@@ -51,6 +52,18 @@ class ResultsApp {
   private batchLoss: BatchLossPoint[] = [];
   private nextRequest = 1;
   private readonly pending = new Map<number, PendingImages>();
+  /** The run as loaded (with its own scores and images), while a what-if is shown instead. */
+  private base: { run: PanelRunData; images: PanelImageSource } | undefined;
+  /** The what-if shown now: "what-if: blur 1.0". */
+  private whatIf: string | undefined;
+  private readonly whatIfControl = new WhatIfControl({
+    preview: (corruption) => this.channel.post({ type: 'whatIf', corruption }),
+    save: (corruption) => this.channel.post({ type: 'saveWhatIf', corruption }),
+    back: () => {
+      this.whatIfControl.cleared();
+      if (this.base) this.render(this.base.run, this.base.images);
+    },
+  });
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -69,7 +82,22 @@ class ResultsApp {
       case 'init':
         this.removedDir = undefined;
         if (this.model && this.model.run.runDir !== message.run.runDir) this.batchLoss = [];
+        this.whatIfControl.cleared();
         this.render(message.run, message.images);
+        return;
+      case 'whatIf': {
+        const base = this.base;
+        if (message.error || !message.result || !base) {
+          this.whatIfControl.answered(message.corruption, message.error ?? 'no scores came back');
+          return;
+        }
+        this.whatIfControl.answered(message.corruption, undefined);
+        // The stored images are of the run's own corruption: the what-if shows none.
+        this.render(whatIfRun(base.run, message.result), { kind: 'none', width: base.images.width, height: base.images.height, sampleIndices: [] }, whatIfLabel(message.corruption));
+        return;
+      }
+      case 'whatIfSaved':
+        this.whatIfControl.saved(message.corruption);
         return;
       case 'batchLoss':
         this.batchLoss = message.from === 0 ? [...message.points] : [...this.batchLoss.slice(0, message.from), ...message.points];
@@ -118,7 +146,8 @@ class ResultsApp {
 
   private saveState(): void {
     if (!this.view) return;
-    if (this.model?.run.scores) this.view.threshold = this.model.threshold;
+    // A what-if's threshold belongs to scores that are not saved.
+    if (this.model?.run.scores && !this.whatIf) this.view.threshold = this.model.threshold;
     this.channel.saveState(this.view);
   }
 
@@ -136,7 +165,10 @@ class ResultsApp {
     this.loss = this.histogram = this.curves = this.metrics = this.samples = undefined;
   }
 
-  private render(run: PanelRunData, images: PanelImageSource): void {
+  /** `whatIf`: the label of a what-if's scores shown instead of the run's own. */
+  private render(run: PanelRunData, images: PanelImageSource, whatIf?: string): void {
+    this.whatIf = whatIf;
+    if (!whatIf) this.base = { run, images };
     this.destroyCards();
     for (const p of this.pending.values()) p.reject(new Error('the panel reloaded'));
     this.pending.clear();
@@ -146,13 +178,17 @@ class ResultsApp {
     const view: ResultsViewState = { ...defaultViewState(run.runDir), ...prior, runDir: run.runDir };
     this.view = view;
     // A saved threshold belongs to this run's scores; a run that just completed starts at its chosen one.
-    const model = new ResultsModel(run, images, run.scores ? view.threshold : undefined);
+    const model = new ResultsModel(run, images, run.scores && !whatIf ? view.threshold : undefined);
     this.model = model;
 
     this.header = h('header', { class: 'run-header', id: 'run-header' });
     const notice = h('div', { class: 'notice', id: 'notice', role: 'status' });
     const grid = h('main', { class: 'grid' });
-    this.root.replaceChildren(this.header, notice, grid);
+    // What-if needs a run with scores and a model of its own or borrowed (completed).
+    const canWhatIf = run.state === 'completed' && run.scores !== undefined && this.removedDir === undefined;
+    this.root.replaceChildren(this.header, ...(canWhatIf ? [this.whatIfControl.root] : []), notice, grid);
+    const own = /^(\S+) (\S+) on /.exec(run.setup?.corruption ?? '');
+    if (own && !whatIf) this.whatIfControl.setRunCorruption({ type: own[1] as never, level: Number(own[2]) });
     this.renderHeader();
 
     const exportChart = (u: uPlot, title: string, format: ChartFormat) => this.exportChart(u, title, format);
@@ -194,6 +230,8 @@ class ResultsApp {
     this.samples = new SamplesCard(model, view, { request: (indices) => this.requestImages(indices) }, () => this.saveState());
     grid.classList.add('results-grid');
     grid.append(this.metrics.root, this.histogram.root, ...this.curves.roots, this.metrics.strategiesRoot, this.samples.root);
+    // A threshold chosen on a what-if's scores is not this run's to write.
+    if (whatIf) document.getElementById('use-threshold')?.setAttribute('disabled', '');
 
     model.onThresholdMove((t, p) => {
       const start = performance.now();
@@ -251,7 +289,7 @@ class ResultsApp {
       ? [`AUROC ${fmtRate(s.auroc)}`, `AP ${fmtRate(s.averagePrecision)}`, ...(s.pixelAuroc === undefined ? [] : [`pixel AUROC ${fmtRate(s.pixelAuroc)}`]), `F1 ${fmtRate(s.operatingPoint.f1)} at ${s.chosen}`, `${s.epochsRun} epochs`, `trained ${fmtSeconds(s.trainSeconds)}`, s.trainingThreads === 2 ? `${s.backend}, 2 threads` : s.backend]
       : [`${run.metrics.length}${setup ? `/${setup.epochsPlanned}` : ''} epochs`];
     const exports = h('div', { class: 'card-tools' });
-    if (run.scores && !removed) {
+    if (run.scores && !removed && !this.whatIf) {
       const metricsButton = h('vscode-button', { appearance: 'secondary', id: 'export-metrics' }, 'Metrics CSV');
       metricsButton.addEventListener('click', () => this.exportMetrics());
       const scoresButton = h('vscode-button', { appearance: 'secondary', id: 'export-scores' }, 'Scores CSV');
@@ -262,6 +300,7 @@ class ResultsApp {
       h('div', { class: 'run-title' },
         h('h2', {}, `${run.experimentName} / ${run.runId}`),
         h('span', { class: `state state-${removed || run.stale ? 'failed' : run.state}`, id: 'run-state' }, state)),
+      ...(this.whatIf ? [h('div', { class: 'advice warning', id: 'whatif-label', role: 'note' }, `${this.whatIf} — not saved. The numbers and charts below are of the test set corrupted this way, scored with this run's model.`)] : []),
       h('div', { class: 'run-facts' }, facts.join(' · ')),
       h('div', { class: 'run-numbers', id: 'run-numbers' }, numbers.join(' · ')),
       ...(run.error ? [h('div', { class: 'error' }, run.error)] : []),

@@ -1,0 +1,57 @@
+// The bundled worker (dist/worker.js) answers `whatIf` over advanced IPC serialization (as the
+// Results panel forks it): typed arrays arrive as typed arrays, with the scores an in-process
+// what-if gives, and the process exits 0 with nothing written. Needs `npm run build` first.
+import { strict as assert } from 'node:assert';
+import { fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { validateExperiment } from '../../src/core/config';
+import type { HostToWorker, RunRequest, WhatIfResult, WorkerToHost } from '../../src/core/protocol';
+import { runExperiment } from '../../src/engine/run';
+import { scoreWhatIf } from '../../src/engine/whatIf';
+import { tempDir } from './support/tempDir';
+
+const WORKER = path.join(__dirname, '..', '..', 'dist', 'worker.js');
+
+const experiment = (corruption: string) => {
+  const result = validateExperiment(`name: worker-whatif\nseed: 3\ndata: { trainLimit: 300, testLimit: 150 }\ncorruption: ${corruption}\nmodel: { architecture: fcn-simple }\ntraining: { epochs: 1 }\n`, 'w.aelab.yaml');
+  assert.ok(result.experiment, JSON.stringify(result.problems));
+  return result.experiment;
+};
+
+function whatIfInWorker(request: RunRequest & { modelFrom: string }): Promise<{ code: number | null; result?: WhatIfResult }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+    let result: WhatIfResult | undefined;
+    child.on('message', (m: WorkerToHost) => {
+      if (m.type === 'ready') child.send({ type: 'whatIf', request } satisfies HostToWorker);
+      if (m.type === 'whatIf') result = m.result;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, result }));
+  });
+}
+
+describe('bundled worker (dist/worker.js): what-if', function () {
+  this.timeout(120_000);
+  const runsDir = tempDir('aelab-worker-whatif-');
+
+  before(function () {
+    assert.ok(fs.existsSync(WORKER), 'dist/worker.js is missing: run npm run build first');
+  });
+
+  it('sends the what-if scores as typed arrays, equal to an in-process what-if, writing nothing', async () => {
+    const source = await runExperiment({ experiment: experiment('{ type: gaussian }'), runsDir, backend: 'wasm', threads: 1 });
+    assert.equal(source.state, 'completed', source.error);
+    const request = { experiment: experiment('{ type: occlusion, level: 0.3 }'), runsDir, backend: 'wasm' as const, threads: 1 as const, modelFrom: source.runDir };
+    const { code, result } = await whatIfInWorker(request);
+    assert.equal(code, 0);
+    assert.ok(result);
+    assert.ok(result.scores instanceof Float32Array && result.labels instanceof Uint8Array, 'typed arrays arrive as typed arrays');
+    assert.equal(result.scores.length, 150);
+    const here = await scoreWhatIf(request);
+    assert.ok(here);
+    assert.deepEqual([...result.scores], [...here.scores]);
+    assert.deepEqual(fs.readdirSync(path.join(runsDir, 'worker-whatif')), [path.basename(source.runDir)], 'no run folder written');
+  });
+});
