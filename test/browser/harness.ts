@@ -1,6 +1,7 @@
 // Serves the panel webviews the way VS Code does (the same HTML and CSP from panelHtml, the
 // bundles from dist/webview) and plays the extension host's part of the protocol with the same
 // run-folder loaders the real panel controllers use. Only the vscode API calls are missing.
+import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -192,4 +193,10 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** A panel page that loaded without Content Security Policy violations or page errors. */
+export function assertClean(panel: OpenPanel): void {
+  assert.deepEqual(panel.cspViolations, [], 'no Content Security Policy violations');
+  assert.deepEqual(panel.errors, [], 'no page errors');
 }

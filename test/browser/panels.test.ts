@@ -9,7 +9,7 @@ import { confusionAt } from '../../src/core/metrics';
 import { readMetrics, readScores } from '../../src/core/runFolder';
 import type { PanelRunData, ResultsWebviewToHost } from '../../src/core/protocol';
 import { imageSourceOf, loadPanelRun } from '../../src/extension/panels/panelData';
-import { buildWebviewBundles, canvasInk, openPanel, OpenPanel, PanelServer, percentile, saveScreenshot, startPanelServer, waitRendered } from './harness';
+import { PanelServer, assertClean, buildWebviewBundles, canvasInk, openPanel, OpenPanel, percentile, saveScreenshot, startPanelServer, waitRendered } from './harness';
 import { FIXTURE_DIR, FIXTURE_EXPERIMENT, writeRunFixture } from './makeFixture';
 import { Browser, describeInChromium, launchChromium, Page } from './playwright';
 
@@ -93,11 +93,6 @@ describeInChromium('panel webviews in chromium', function () {
     await server?.close();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
-
-  function assertClean(panel: OpenPanel): void {
-    assert.deepEqual(panel.cspViolations, [], 'no Content Security Policy violations');
-    assert.deepEqual(panel.errors, [], 'no page errors');
-  }
 
   describe('results panel', () => {
     let panel: OpenPanel;

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { confusionAt } from '../../src/core/metrics';
 import { readScores } from '../../src/core/runFolder';
 import { imageSourceOf, loadPanelRun } from '../../src/extension/panels/panelData';
-import { buildWebviewBundles, canvasInk, openPanel, OpenPanel, PanelServer, ROOT, startPanelServer, waitRendered } from './harness';
+import { PanelServer, assertClean, buildWebviewBundles, canvasInk, openPanel, OpenPanel, ROOT, startPanelServer, waitRendered } from './harness';
 import { FIXTURE_DIR, writeRunFixture } from './makeFixture';
 import { Browser, launchChromium, missingPrerequisite, Page } from './playwright';
 
@@ -57,11 +57,6 @@ const missing = missingPrerequisite();
     await server?.close();
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
-
-  function assertClean(panel: OpenPanel): void {
-    assert.deepEqual(panel.cspViolations, [], 'no Content Security Policy violations');
-    assert.deepEqual(panel.errors, [], 'no page errors');
-  }
 
   describe('results panel', () => {
     let panel: OpenPanel;
