@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BackendPreference, ThreadsPreference } from '../core/protocol';
+import type { SweepLaunchSettings } from './model/sweepArgs';
 
 export const SECTION = 'aelab';
 export const DEFAULT_RUNS_FOLDER = '.aelab/runs';
@@ -30,17 +31,8 @@ export function readSettings(scope?: vscode.ConfigurationScope): AelabSettings {
   };
 }
 
-/** aelab.slurm.*: where Run Sweep runs its points. */
-export interface SlurmSettings {
-  /** Run Sweep submits to Slurm (a job array) instead of running the points here. */
-  enabled: boolean;
-  partition: string;
-  timeLimit: string;
-  cpusPerTask: number;
-  /** Cap on array tasks running at once (`%P`); 0: no cap. */
-  parallel: number;
-  extraArgs: string[];
-}
+/** aelab.slurm.*: where Run Sweep runs its points (the fields sweepArgs.ts turns into `aelab sweep` options). */
+export type SlurmSettings = SweepLaunchSettings;
 
 export function readSlurmSettings(scope?: vscode.ConfigurationScope): SlurmSettings {
   const c = vscode.workspace.getConfiguration(`${SECTION}.slurm`, scope);

@@ -6,6 +6,7 @@ export interface SweepLaunchSettings {
   partition: string;
   timeLimit: string;
   cpusPerTask: number;
+  /** Cap on array tasks running at once (`%P`); 0: no cap. */
   parallel: number;
   extraArgs: string[];
 }

@@ -7,7 +7,7 @@ import { assertNever } from '../../core/protocol';
 import type { CompareWebviewToHost, ComparePanelState, HostToCompareWebview, PanelRunData } from '../../core/protocol';
 import { Chart, chartCard, ChartFormat, chartPngBase64, chartSvg, epochAxes, exportButtons, themedAxes } from '../shared/charts';
 import { toCsv } from '../shared/csv';
-import { controlChecked, controlValue, h } from '../shared/dom';
+import { controlChecked, controlValue, h, showNotice } from '../shared/dom';
 import { fmtRate, fmtSeconds } from '../shared/format';
 import { onThemeChange, readTheme, ThemeColors } from '../shared/theme';
 import { connectToHost, HostChannel } from '../shared/vscodeApi';
@@ -83,14 +83,9 @@ class CompareApp {
         this.render();
         return;
       }
-      case 'notice': {
-        const bar = document.getElementById('notice');
-        if (bar) {
-          bar.textContent = message.message;
-          bar.className = `notice ${message.level}`;
-        }
+      case 'notice':
+        showNotice(message.message, message.level);
         return;
-      }
       default:
         assertNever(message);
     }

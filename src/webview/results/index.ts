@@ -4,7 +4,7 @@ import uPlot from 'uplot';
 import { assertNever } from '../../core/protocol';
 import type { BatchLossPoint, HostToResultsWebview, PanelImageSource, PanelRunData, PanelTestImage, ResultsWebviewToHost } from '../../core/protocol';
 import { ChartFormat, chartPngBase64, chartSvg } from '../shared/charts';
-import { h } from '../shared/dom';
+import { h, showNotice } from '../shared/dom';
 import { fmtRate, fmtSeconds } from '../shared/format';
 import { onThemeChange, readTheme, ThemeColors } from '../shared/theme';
 import { connectToHost, HostChannel } from '../shared/vscodeApi';
@@ -152,10 +152,7 @@ class ResultsApp {
   }
 
   private notice(text: string, level: 'info' | 'error'): void {
-    const bar = document.getElementById('notice');
-    if (!bar) return;
-    bar.textContent = text;
-    bar.className = `notice ${level}`;
+    showNotice(text, level);
   }
 
   private destroyCards(): void {

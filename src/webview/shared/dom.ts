@@ -46,3 +46,11 @@ export function setControlValue(el: Element, value: string): void {
 export function controlChecked(el: Element): boolean {
   return Boolean((el as unknown as { checked?: unknown }).checked);
 }
+
+/** Shows a host notice in the panel's #notice bar (every panel has one). */
+export function showNotice(text: string, level: 'info' | 'error'): void {
+  const bar = document.getElementById('notice');
+  if (!bar) return;
+  bar.textContent = text;
+  bar.className = `notice ${level}`;
+}

@@ -11,7 +11,7 @@ import { metricVsParameter } from '../../core/study/metricVsParameter';
 import { PUBLISHED_OMITTED, PUBLISHED_ONE_CLASS_MNIST } from '../../core/study/publishedBaselines';
 import { buildStudyTable, describe, MetricKey, shownTable, STUDY_METRICS, StudyTable, TableView } from '../../core/study/studyTable';
 import { toCsv, toLatex, toMarkdown } from '../../core/study/tableExport';
-import { clear, h } from '../shared/dom';
+import { clear, h, showNotice } from '../shared/dom';
 import { onThemeChange, readTheme } from '../shared/theme';
 import { connectToHost, HostChannel } from '../shared/vscodeApi';
 
@@ -57,14 +57,9 @@ class StudyApp {
         this.view.runDirs = message.runs.map((r) => r.runDir).concat(message.skipped.map((s) => s.runDir));
         this.render();
         return;
-      case 'notice': {
-        const bar = document.getElementById('notice');
-        if (bar) {
-          bar.textContent = message.message;
-          bar.className = `notice ${message.level}`;
-        }
+      case 'notice':
+        showNotice(message.message, message.level);
         return;
-      }
       default:
         assertNever(message);
     }
