@@ -9,7 +9,7 @@ import { datasetAccessFor } from '../core/datasetFiles';
 import type { ResolvedExperiment } from '../core/experiment.generated';
 import type { BackendPreference, RunRequest, ThreadsPreference } from '../core/protocol';
 import { readTextFileBounded, notText } from '../core/fileAccess';
-import { appendRunLog, listRuns, readRun, RunListing } from '../core/runFolder';
+import { appendRunLog, listRuns, readRun, RunListing, writerElsewhere } from '../core/runFolder';
 import { runsDirEscapes } from '../core/runFolderLifecycle';
 import { formatSummary, fmt, table } from './format';
 import { RunProgress } from './progress';
@@ -237,7 +237,8 @@ function commandValidate(args: string[], io: Io): number {
 function runRow(run: RunListing): string[] {
   const s = run.summary;
   const state = run.damaged ? 'damaged' : run.stale ? 'failed (writer gone)' : run.status.state;
-  const progress = run.status.state === 'running' ? `epoch ${run.status.epoch ?? 0}/${run.status.epochs ?? '?'}` : '';
+  const host = writerElsewhere(run.status);
+  const progress = run.status.state === 'running' ? `epoch ${run.status.epoch ?? 0}/${run.status.epochs ?? '?'}${host ? ` on ${host}` : ''}` : '';
   return ['', run.runId, state, s ? fmt(s.auroc) : '', s ? fmt(s.operatingPoint.f1) : '', progress || (run.damaged ?? run.status.error ?? '')];
 }
 

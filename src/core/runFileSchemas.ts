@@ -11,7 +11,7 @@ const object = (properties: Record<string, unknown>, required = Object.keys(prop
 
 const statusSchema = object({
   runId: text, state: { enum: ['running', 'completed', 'cancelled', 'failed'] }, startedAt: text,
-  endedAt: text, pid: count, pidStartTime: text, epoch: count, epochs: count, lastLoss: metric, error: text,
+  endedAt: text, pid: count, pidStartTime: text, host: text, epoch: count, epochs: count, lastLoss: metric, error: text,
 }, ['state']);
 
 const operatingPointSchema = object({

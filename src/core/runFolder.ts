@@ -1,6 +1,7 @@
 // Reading and writing run folders (docs/RUN-FORMAT.md). Every file is written atomically
 // (temp file + rename) so a reader never sees half a file, whatever happens to the writer.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { confusionAt, operatingPoint } from './metrics';
 import {
@@ -171,10 +172,16 @@ export interface RunContents {
   damaged?: string;
 }
 
-/** The status to record for a run this process writes: pid and, where known, its start time. */
-export function writerIdentity(): { pid: number; pidStartTime?: string } {
+/** The status to record for a run this process writes: host, pid and, where known, its start time. */
+export function writerIdentity(): { pid: number; pidStartTime?: string; host: string } {
   const pidStartTime = processStartTime(process.pid);
-  return pidStartTime === undefined ? { pid: process.pid } : { pid: process.pid, pidStartTime };
+  const host = os.hostname();
+  return pidStartTime === undefined ? { pid: process.pid, host } : { pid: process.pid, pidStartTime, host };
+}
+
+/** The host a `running` run's writer is on when that is not this machine (its pid means nothing here). */
+export function writerElsewhere(status: RunStatusFile): string | undefined {
+  return status.state === 'running' && status.host !== undefined && status.host !== os.hostname() ? status.host : undefined;
 }
 
 /** Whether the process that writes a `running` run is still the one alive under its pid. */
@@ -184,6 +191,8 @@ export function isWriterAlive(status: RunStatusFile): boolean {
 
 function isStale(status: RunStatusFile): boolean {
   if (status.state !== 'running' || status.pid === undefined) return false;
+  // Written on another node (a cluster task): this machine cannot tell whether that process lives.
+  if (writerElsewhere(status) !== undefined) return false;
   if (!isProcessAlive(status.pid)) return true;
   // The pid is alive, but is it still the writer, or a new process that reuses its number?
   if (status.pidStartTime === undefined) return false;

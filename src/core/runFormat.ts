@@ -34,6 +34,8 @@ export interface RunStatusFile {
   pid?: number;
   /** When `pid` started (Linux: /proc/<pid>/stat field 22), so a reused pid is not taken for the writer. */
   pidStartTime?: string;
+  /** Host the writer runs on (a Slurm task may run on another node): its pid is checked only there. */
+  host?: string;
   /** Last progress seen, for trees and lists. */
   epoch?: number;
   epochs?: number;

@@ -105,6 +105,7 @@ async function runWithData(request: RunRequest, options: RunOptions, backend: st
     status.endedAt = new Date().toISOString();
     status.pid = undefined;
     status.pidStartTime = undefined;
+    status.host = undefined;
     if (error) status.error = error;
     // Partial temp files first: their space may be what the final status.json needs.
     removeTempFiles(runDir);

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   appendMetrics, encodeTestImages, listRuns, newRunId, readMetrics, readRun, readSamples, readScores, readTestImages, recordManualThreshold,
-  writeJsonAtomic, writeSamples, writeScores,
+  writeJsonAtomic, writerElsewhere, writerIdentity, writeSamples, writeScores,
 } from '../../src/core/runFolder';
 import { RUN_FILES, RunStatusFile, SamplesHeader } from '../../src/core/runFormat';
 import { tempDir as makeTempDir } from './support/tempDir';
@@ -115,5 +116,23 @@ describe('run folder', () => {
     assert.equal(runs[2].summary?.auroc, 0.9);
     assert.equal(readRun(path.join(exp, '20260102-000000-bbbb')).stale, true);
     assert.deepEqual(listRuns(root, 'missing'), []);
+  });
+
+  it('does not judge a run written on another host by a pid of this one', () => {
+    const root = tempDir();
+    const exp = path.join(root, 'exp');
+    const deadPid = 2 ** 22 + 12345;
+    const mk = (id: string, host: string) => {
+      fs.mkdirSync(path.join(exp, id), { recursive: true });
+      writeJsonAtomic(path.join(exp, id, RUN_FILES.status), { ...status(id, 'running', deadPid), host });
+    };
+    mk('20260101-000000-aaaa', 'slurm-node-7');
+    mk('20260102-000000-bbbb', os.hostname());
+    const [here, elsewhere] = listRuns(root, 'exp');
+    assert.equal(here.stale, true, 'same host, dead pid: stale');
+    assert.equal(elsewhere.stale, false, 'another host: its pid says nothing here');
+    assert.equal(writerElsewhere(elsewhere.status), 'slurm-node-7');
+    assert.equal(writerElsewhere(here.status), undefined);
+    assert.equal(writerIdentity().host, os.hostname());
   });
 });

@@ -80,14 +80,16 @@ describe('extension: tree model', () => {
   it('shows a running run of another process from its status, and a dead writer as stale', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-tree-'));
     try {
-      const mk = (id: string, pid: number) => {
+      const mk = (id: string, pid: number, host?: string) => {
         fs.mkdirSync(path.join(dir, 'e', id), { recursive: true });
-        fs.writeFileSync(path.join(dir, 'e', id, 'status.json'), JSON.stringify({ formatVersion: 1, runId: id, state: 'running', startedAt: 'x', pid, epoch: 1, epochs: 4, lastLoss: 0.5 }));
+        fs.writeFileSync(path.join(dir, 'e', id, 'status.json'), JSON.stringify({ formatVersion: 1, runId: id, state: 'running', startedAt: 'x', pid, host, epoch: 1, epochs: 4, lastLoss: 0.5 }));
       };
       mk('20260101-000000-0001', process.pid);
       mk('20260101-000000-0002', 2 ** 22 + 12345);
+      mk('20260101-000000-0003', 2 ** 22 + 12345, 'slurm-node-7');
       const nodes = listRunNodes(dir, 'e', [], Date.now());
       assert.deepEqual(nodes.map((n) => [n.runId, n.state, n.description]), [
+        ['20260101-000000-0003', 'running', 'epoch 1/4 · loss 0.5000 · on slurm-node-7'],
         ['20260101-000000-0002', 'stale', 'crashed at epoch 1/4 (writer gone)'],
         ['20260101-000000-0001', 'running', 'epoch 1/4 · loss 0.5000'],
       ]);

@@ -27,6 +27,7 @@ export function finalizeAbandonedRun(
   if (outcome.error) final.error = outcome.error;
   delete final.pid;
   delete final.pidStartTime;
+  delete final.host;
   writeJsonAtomic(path.join(runDir, RUN_FILES.status), final);
   return final;
 }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import { formatProblem, validateExperiment } from '../../core/config';
 import { notText, readTextFileBounded } from '../../core/fileAccess';
-import { listRuns, RunListing } from '../../core/runFolder';
+import { listRuns, RunListing, writerElsewhere } from '../../core/runFolder';
 import { RUN_FILES, RunState, RunSummary } from '../../core/runFormat';
 import { formatDuration, formatF1, formatLocalTime, formatLoss, formatMetric, truncate, withFileNames } from './format';
 import { LiveRun, isActiveState, progressMessage } from './liveRun';
@@ -128,6 +128,12 @@ export function experimentNode(file: ExperimentFileInfo, workspaceRoot?: string)
   return { kind: 'experiment', file, label, description, tooltip };
 }
 
+/** ` · on <host>` for a run written on another machine (e.g. a Slurm node), whose liveness is not known here. */
+function remoteHost(status: RunListing['status']): string {
+  const host = writerElsewhere(status);
+  return host === undefined ? '' : ` · on ${host}`;
+}
+
 /** Description of a finished or on-disk run. */
 export function describeListing(run: RunListing): { state: RunDisplayState; description: string } {
   const s = run.status;
@@ -135,7 +141,7 @@ export function describeListing(run: RunListing): { state: RunDisplayState; desc
   if (run.stale) return { state: 'stale', description: `crashed at epoch ${s.epoch ?? 0}/${s.epochs ?? '?'} (writer gone)` };
   switch (s.state) {
     case 'running':
-      return { state: 'running', description: `epoch ${Math.max(1, s.epoch ?? 0)}/${s.epochs ?? '?'}${s.lastLoss !== undefined ? ` · loss ${formatLoss(s.lastLoss)}` : ''}` };
+      return { state: 'running', description: `epoch ${Math.max(1, s.epoch ?? 0)}/${s.epochs ?? '?'}${s.lastLoss !== undefined ? ` · loss ${formatLoss(s.lastLoss)}` : ''}${remoteHost(s)}` };
     case 'completed':
       return run.summary
         ? { state: 'completed', description: `AUROC ${formatMetric(run.summary.auroc)} · ${formatF1(run.summary)}` }
