@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { recordSlurmEndings } from '../../src/cli/slurm/slurmCli';
+import { reusePoints } from '../../src/cli/slurm/slurmSweepCommand';
 import { runSlurmCommand, SlurmCommand } from '../../src/cli/slurm/command';
 import { arraySpec, batchScript, checkSubmitOptions, shellQuote } from '../../src/cli/slurm/batchScript';
 import { parseSqueue, pointState } from '../../src/core/slurmQueue';
@@ -13,6 +14,13 @@ describe('slurm: batch script and array spec', () => {
     assert.equal(arraySpec([5, 0, 2, 6, 7]), '0,2,5-7');
     assert.equal(arraySpec([4]), '4');
     assert.throws(() => arraySpec([]), /at least one index/);
+  });
+
+  it('puts the first point of each untrained setting in the first wave, the rest of it in the second', () => {
+    const todo = [{ index: 0, trainingKey: 'a' }, { index: 1, trainingKey: 'b' }, { index: 2, trainingKey: 'a' }, { index: 3, trainingKey: 'c' }, { index: 5, trainingKey: 'a' }, { index: 6, trainingKey: 'c' }];
+    assert.deepEqual(reusePoints(todo, () => false), [2, 5, 6]);
+    // A setting that already has a trained model: its points all score at once, in the first wave.
+    assert.deepEqual(reusePoints(todo, (key) => key === 'a'), [6]);
   });
 
   it('writes every option as #SBATCH and execs the CLI with the task index', () => {

@@ -37,13 +37,21 @@ describe('slurm: a sweep on the real cluster', function () {
     fs.writeFileSync(path.join(dir, 'long.aelab.yaml'), experiment('slurm-long', 400, '    corruption.level: [0.2, 0.5, 0.8]'));
   });
 
-  it('runs a 4-point sweep as one job array; the table is the runs\' summaries', async () => {
+  it('runs a 4-point sweep as two job arrays, each training setting trained once; the table is the runs\' summaries', async () => {
     const res = await aelab(dir, 'sweep', 'grid.aelab.yaml', '--on', 'slurm', '--wait', '--parallel', '2', '--runs-dir', 'runs');
     assert.equal(res.code, 0, `${res.out}\n${res.err}`);
-    assert.match(res.out, /submitted Slurm job \d+: array 0-3%2 \(4 of 4 points\)/);
+    // corruption.level is a test-time setting: two trainings (one per learning rate), two points reusing them.
+    const first = /submitted Slurm job (\d+): array 0-1%2 \(2 of 4 points, one per training setting\)/.exec(res.out);
+    assert.ok(first, res.out);
+    assert.match(res.out, new RegExp(`submitted Slurm job \\d+: array 2-3%2 \\(2 points scoring with those models, after job ${first[1]}\\)`));
     assert.match(res.out, /finished: 4 completed/);
     const sweepDir = path.join(dir, 'runs', '.sweeps', 'slurm-grid');
     assert.match(fs.readFileSync(path.join(sweepDir, 'job.sbatch'), 'utf8'), /--sweep-index "\$SLURM_ARRAY_TASK_ID"/);
+    assert.match(fs.readFileSync(path.join(sweepDir, 'job-reuse.sbatch'), 'utf8'), new RegExp(`#SBATCH --dependency=afterany:${first[1]}`));
+    const pointFile = (i: number) => readJson<{ runDir: string; modelFrom?: string }>(path.join(sweepDir, 'points', `${i}.json`));
+    assert.equal(pointFile(0).modelFrom, undefined);
+    assert.equal(pointFile(1).modelFrom, undefined);
+    assert.deepEqual([pointFile(2).modelFrom, pointFile(3).modelFrom], [pointFile(0).runDir, pointFile(1).runDir], 'the second wave scores with the first wave\'s models');
 
     const table = await aelab(dir, 'sweep', 'table', 'grid.aelab.yaml', '--runs-dir', 'runs', '--format', 'json');
     assert.equal(table.code, 0, table.err);

@@ -28,6 +28,8 @@ export interface BatchScriptInput {
   runsDir: string;
   /** Where each task's stdout/stderr goes (`%A_%a.out` inside). */
   logDir: string;
+  /** A job whose end this array waits for (`--dependency=afterany:ID`): the trainings its points reuse. */
+  afterJob?: string;
 }
 
 /** `0-3`, `0,2,5-7`: the indices as Slurm's --array takes them, plus `%P` when capped. */
@@ -74,6 +76,7 @@ export function sbatchOptions(input: BatchScriptInput): string[] {
     ...(o.timeLimit ? [`--time=${o.timeLimit}`] : []),
     ...(o.partition ? [`--partition=${o.partition}`] : []),
     `--output=${input.logDir}/%A_%a.out`,
+    ...(input.afterJob ? [`--dependency=afterany:${input.afterJob}`] : []),
     ...o.extraArgs,
   ];
 }

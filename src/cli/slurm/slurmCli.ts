@@ -6,7 +6,7 @@ import { writeJsonAtomic } from '../../core/runFolder';
 import { isTaskActive, pointState, PointRunState, SlurmTask, SweepPointView } from '../../core/slurmQueue';
 import type { PointFile } from '../../core/sweep/sweepFormat';
 import { SlurmSubmitOptions } from './batchScript';
-import { cancelSweep, querySweepTasks, SLURM_FILES, submitSweep, waitForSweep } from './slurmSweep';
+import { cancelSweep, querySweepTasks, SLURM_FILES, SlurmSubmission, submitSweep, waitForSweep, withdrawSubmission } from './slurmSweep';
 
 /** parseArgs options of `aelab sweep` that only Slurm uses. */
 export const SLURM_SWEEP_OPTIONS = {
@@ -43,6 +43,11 @@ export interface SlurmSweepRun {
   runsDir: string;
   /** Points to submit (the others are completed). */
   indices: number[];
+  /**
+   * Of those, the points that score with a model another of them trains (same training setting):
+   * a second array that waits for the first, so each setting trains once.
+   */
+  reuse: number[];
   total: number;
   options: SlurmSubmitOptions;
   wait: boolean;
@@ -87,12 +92,26 @@ export function recordSlurmEndings(sweepDir: string, tasks: readonly SlurmTask[]
 
 /** Submits; with --wait follows the array to its end. Exit code: 0 all completed (or submitted), 2 some did not, 130 stopped. */
 export async function runSweepOnSlurm(run: SlurmSweepRun): Promise<number> {
-  const submission = await submitSweep({
-    sweepDir: run.sweepDir, jobName: run.name, indices: run.indices, options: run.options, nodePath: process.execPath,
+  const reuse = new Set(run.reuse);
+  const first = run.indices.filter((i) => !reuse.has(i));
+  const common = {
+    sweepDir: run.sweepDir, jobName: run.name, options: run.options, nodePath: process.execPath,
     cliPath: run.cliPath, experimentFile: run.experimentFile, set: run.set, backend: run.backend, threads: run.threads, runsDir: run.runsDir,
-  });
-  run.io.out(`submitted Slurm job ${submission.jobId}: array ${submission.array} (${run.indices.length} of ${run.total} points)`);
-  run.io.out(`batch script: ${path.join(run.sweepDir, SLURM_FILES.script)}; task logs: ${path.join(run.sweepDir, SLURM_FILES.logs)}/`);
+  };
+  const submission = await submitSweep({ ...common, indices: first });
+  let second: SlurmSubmission | undefined;
+  if (reuse.size > 0) {
+    try {
+      second = await submitSweep({ ...common, indices: [...reuse], afterJob: submission.jobId });
+    } catch (err) {
+      // All or nothing, as one submission is: the first wave is taken back.
+      await withdrawSubmission(run.sweepDir, submission.jobId);
+      throw err;
+    }
+  }
+  run.io.out(`submitted Slurm job ${submission.jobId}: array ${submission.array} (${first.length} of ${run.total} points${second ? ', one per training setting' : ''})`);
+  if (second) run.io.out(`submitted Slurm job ${second.jobId}: array ${second.array} (${reuse.size} points scoring with those models, after job ${submission.jobId})`);
+  run.io.out(`batch script: ${path.join(run.sweepDir, SLURM_FILES.script)}${second ? ` (and ${SLURM_FILES.reuseScript})` : ''}; task logs: ${path.join(run.sweepDir, SLURM_FILES.logs)}/`);
   if (!run.wait) {
     run.io.out(`follow with: aelab sweep status ${run.experimentFile} --runs-dir ${run.runsDir}`);
     return 0;
@@ -102,17 +121,17 @@ export async function runSweepOnSlurm(run: SlurmSweepRun): Promise<number> {
     signal: run.signal,
     onTasks: (t) => {
       const line = countStates(pointViews(run.indices, run.runStates(), t));
-      if (line !== last) run.io.out(`job ${submission.jobId}: ${line}`);
+      if (line !== last) run.io.out(`job ${submission.jobId}${second ? `+${second.jobId}` : ''}: ${line}`);
       last = line;
     },
   });
   if (run.signal?.aborted) {
-    run.io.err(`stopped waiting; job ${submission.jobId} goes on (aelab sweep cancel ${run.experimentFile} cancels it)`);
+    run.io.err(`stopped waiting; job ${submission.jobId}${second ? ` and ${second.jobId}` : ''} go on (aelab sweep cancel ${run.experimentFile} cancels them)`);
     return 130;
   }
   recordSlurmEndings(run.sweepDir, tasks);
   const views = pointViews(run.indices, run.runStates(), tasks);
-  run.io.out(`job ${submission.jobId} finished: ${countStates(views)}`);
+  run.io.out(`job ${submission.jobId}${second ? `+${second.jobId}` : ''} finished: ${countStates(views)}`);
   for (const v of views.filter((x) => x.state !== 'completed')) run.io.err(`  point ${v.index}: ${v.state}${v.detail ? ` (${v.detail})` : ''}`);
   return views.every((v) => v.state === 'completed') ? 0 : 2;
 }

@@ -9,7 +9,7 @@ import { isTaskActive, parseSqueue, SlurmTask, SQUEUE_FORMAT } from '../../core/
 import { arraySpec, batchScript, BatchScriptInput, checkSubmitOptions, sbatchOptions } from './batchScript';
 import { runSlurmCommand, SlurmCommandError } from './command';
 
-export const SLURM_FILES = { script: 'job.sbatch', record: 'slurm.json', logs: 'logs' } as const;
+export const SLURM_FILES = { script: 'job.sbatch', reuseScript: 'job-reuse.sbatch', record: 'slurm.json', logs: 'logs' } as const;
 
 /** One sbatch call that Slurm accepted. */
 export interface SlurmSubmission {
@@ -20,6 +20,8 @@ export interface SlurmSubmission {
   submittedAt: string;
   /** The command as run, for people reading the sweep folder. */
   command: string[];
+  /** The job this one waits for (its points score with that job's trained models). */
+  afterJob?: string;
 }
 
 /** slurm.json in the sweep folder: every accepted submission, oldest first. */
@@ -50,14 +52,15 @@ export async function submitSweep(request: SubmitRequest): Promise<SlurmSubmissi
   const problems = checkSubmitOptions(request.options);
   if (problems.length > 0) throw new InputError(problems.join('; '));
   if (request.indices.length === 0) throw new InputError('every point of the sweep is completed: nothing to submit');
-  const active = (await querySweepTasks(request.sweepDir)).filter(isTaskActive);
+  // The job it waits for is this submission's own first wave, queued a moment ago.
+  const active = request.afterJob ? [] : (await querySweepTasks(request.sweepDir)).filter(isTaskActive);
   if (active.length > 0) {
     const jobs = [...new Set(active.map((t) => t.jobId))].join(', ');
     throw new InputError(`this sweep is still in Slurm's queue (job ${jobs}, ${active.length} task(s) pending or running): wait for it, or \`aelab sweep cancel\` it first`);
   }
   const input: BatchScriptInput = { ...request, logDir: path.join(request.sweepDir, SLURM_FILES.logs) };
   fs.mkdirSync(input.logDir, { recursive: true });
-  const scriptPath = path.join(request.sweepDir, SLURM_FILES.script);
+  const scriptPath = path.join(request.sweepDir, request.afterJob ? SLURM_FILES.reuseScript : SLURM_FILES.script);
   // Submitted from a side file that becomes job.sbatch only once Slurm accepted it (sbatch keeps
   // its own copy), so a rejected submission leaves the script of the last accepted one in place.
   const candidate = `${scriptPath}.submitting`;
@@ -78,6 +81,7 @@ export async function submitSweep(request: SubmitRequest): Promise<SlurmSubmissi
   const submission: SlurmSubmission = {
     jobId, array: arraySpec(request.indices, request.options.parallel), indices: [...request.indices].sort((a, b) => a - b),
     submittedAt: (request.now ?? new Date()).toISOString(), command: ['sbatch', ...args],
+    ...(request.afterJob ? { afterJob: request.afterJob } : {}),
   };
   try {
     const record = readSlurmRecord(request.sweepDir) ?? { formatVersion: 1, submissions: [] };
@@ -88,6 +92,15 @@ export async function submitSweep(request: SubmitRequest): Promise<SlurmSubmissi
     throw new Error(`Slurm accepted job ${jobId} but ${SLURM_FILES.record} could not be written (${(err as Error).message}); the job was cancelled again`);
   }
   return submission;
+}
+
+/** Takes back a submission whose second wave Slurm refused: scancel, and off the record. */
+export async function withdrawSubmission(sweepDir: string, jobId: string): Promise<void> {
+  await runSlurmCommand('scancel', [jobId]).catch(() => undefined);
+  const record = readSlurmRecord(sweepDir);
+  if (!record) return;
+  record.submissions = record.submissions.filter((s) => s.jobId !== jobId);
+  writeJsonAtomic(path.join(sweepDir, SLURM_FILES.record), record);
 }
 
 /**

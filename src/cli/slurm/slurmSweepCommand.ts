@@ -6,7 +6,7 @@ import type { PointRunState, SweepPointView } from '../../core/slurmQueue';
 import { needsRun } from '../../core/sweep/sweepFormat';
 import { EXIT, Io } from '../cliTypes';
 import type { LoadedSweep } from '../sweepPoint';
-import { isUpToDate, readSweepStatus, SweepStatus } from '../sweepStatus';
+import { isUpToDate, readSweepStatus, SweepStatus, trainedModelFor } from '../sweepStatus';
 import { cancelSlurmSweep, runSweepOnSlurm, slurmOptionsFrom, SlurmOptionValues, slurmPointViews } from './slurmCli';
 import { SlurmCommandError } from './command';
 import { readSlurmRecord } from './slurmSweep';
@@ -29,12 +29,30 @@ export interface SlurmSweepOptions extends SlurmOptionValues {
   threads?: string;
 }
 
-/** Submits the points still to run (resume: completed points are kept) as one job array. */
+/**
+ * Points to submit after the first wave: those whose training setting has no trained model yet and
+ * that are not the first todo point of it (the first one trains; the rest score with its model).
+ */
+export function reusePoints(todo: readonly { index: number; trainingKey: string }[], hasModel: (key: string) => boolean): number[] {
+  const training = new Set<string>();
+  const reuse: number[] = [];
+  for (const p of todo) {
+    if (hasModel(p.trainingKey)) continue;
+    if (training.has(p.trainingKey)) reuse.push(p.index);
+    else training.add(p.trainingKey);
+  }
+  return reuse;
+}
+
+/** Submits the points still to run (resume: completed points are kept): one job array per wave. */
 export async function sweepOnSlurm(io: Io, sweep: LoadedSweep, status: SweepStatus, values: SlurmSweepOptions): Promise<number> {
-  const todo = sweep.plan.points.filter((p) => {
+  const todoPoints = sweep.plan.points.filter((p) => {
     const s = status.points[p.index];
     return needsRun(s.state, isUpToDate(s, p.experiment));
-  }).map((p) => p.index);
+  });
+  const todo = todoPoints.map((p) => p.index);
+  const current = status.points.filter((s) => isUpToDate(s, sweep.plan.points[s.index].experiment));
+  const reuse = reusePoints(todoPoints, (key) => trainedModelFor(current, key) !== undefined);
   const total = sweep.plan.points.length;
   io.out(`sweep ${sweep.plan.name}: ${total} point(s); ${total - todo.length} already done, ${todo.length} to submit to Slurm`);
   io.out(`sweep folder: ${sweep.dir}`);
@@ -47,7 +65,7 @@ export async function sweepOnSlurm(io: Io, sweep: LoadedSweep, status: SweepStat
   try {
     return await runSweepOnSlurm({
       sweepDir: sweep.dir, name: sweep.plan.name, experimentFile: sweep.experimentPath, set: sweep.set, backend: values.backend, threads: values.threads, runsDir: sweep.runsDir,
-      indices: todo, total, options: slurmOptionsFrom(values, values.parallel === undefined ? undefined : Number(values.parallel)),
+      indices: todo, reuse, total, options: slurmOptionsFrom(values, values.parallel === undefined ? undefined : Number(values.parallel)),
       wait: values.wait ?? false, cliPath, runStates: () => runStates(sweep.dir), signal: controller.signal, io,
     });
   } catch (err) {
