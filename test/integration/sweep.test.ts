@@ -126,7 +126,7 @@ sweep:
     assert.equal(await vscode.commands.executeCommand<boolean>('aelab.cancelSweep', uriOf(LONG)), false, 'nothing left to cancel');
   });
 
-  it('with aelab.slurm.enabled, submits the sweep to Slurm as one job array and follows it to the end', async function () {
+  it('with aelab.slurm.enabled, submits the sweep to Slurm (a training array, then the points reusing its model) and follows it to the end', async function () {
     try {
       execFileSync('sinfo', ['-h', '-o', '%T'], { timeout: 20_000, stdio: 'ignore' });
     } catch (err) {
@@ -143,9 +143,14 @@ sweep:
       assert.ok(outcome);
       assert.equal(outcome.exitCode, 0);
       assert.equal(outcome.sweep?.counts.completed, 2);
-      assert.equal(outcome.sweep?.slurmJobs.length, 1);
+      // The two points share one training setting: point 0 trains, point 1 scores with its model after it.
+      assert.equal(outcome.sweep?.slurmJobs.length, 2);
+      const [trainJob] = outcome.sweep?.slurmJobs ?? [];
       const script = fs.readFileSync(path.join(runsRoot(), '.sweeps', 'host-sweep', 'job.sbatch'), 'utf8');
-      assert.match(script, /^#SBATCH --array=0-1%2$/m);
+      assert.match(script, /^#SBATCH --array=0%2$/m);
+      const reuse = fs.readFileSync(path.join(runsRoot(), '.sweeps', 'host-sweep', 'job-reuse.sbatch'), 'utf8');
+      assert.match(reuse, /^#SBATCH --array=1%2$/m);
+      assert.ok(reuse.includes(`#SBATCH --dependency=afterany:${trainJob}`), reuse);
     } finally {
       await config.update('enabled', undefined, vscode.ConfigurationTarget.Workspace);
       await config.update('parallel', undefined, vscode.ConfigurationTarget.Workspace);

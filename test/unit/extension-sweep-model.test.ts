@@ -68,6 +68,8 @@ describe('extension: sweep model', () => {
     assert.ok(sweep);
     assert.deepEqual([sweep.points[3].state, sweep.points[3].description], ['pending', 'pending on Slurm (job 42)']);
     assert.equal(sweepDescription(sweep), '1/4 done · 1 running · 1 pending · 1 failed · Slurm job 42');
+    // A second wave (points reusing the first wave's models) waits for the first: both are named.
+    assert.equal(sweepDescription({ ...sweep, latestSlurmJobs: ['42', '43'] }), '1/4 done · 1 running · 1 pending · 1 failed · Slurm jobs 42+43');
   });
 
   it('groups the sweep runs under one sweep node in the tree', () => {

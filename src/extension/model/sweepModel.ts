@@ -29,6 +29,8 @@ export interface SweepModel {
   counts: Record<SweepPointDisplay, number>;
   /** Slurm job ids of its submissions (empty: run locally). */
   slurmJobs: string[];
+  /** The latest submission's jobs: one array, or the trainings' and then the arrays that reuse them. */
+  latestSlurmJobs: string[];
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -63,7 +65,7 @@ function describePoint(state: SweepPointDisplay, run: RunContents | undefined, j
 export function readSweepFolder(dir: string): SweepModel | undefined {
   const manifest = readJson<SweepManifest>(path.join(dir, 'manifest.json'));
   if (!manifest || !Array.isArray(manifest.points)) return undefined;
-  const slurm = readJson<{ submissions?: { jobId: string; indices: number[] }[] }>(path.join(dir, 'slurm.json'));
+  const slurm = readJson<{ submissions?: { jobId: string; indices: number[]; afterJob?: string }[] }>(path.join(dir, 'slurm.json'));
   const submissions = slurm?.submissions ?? [];
   const jobOf = new Map<number, string>();
   for (const s of submissions) for (const i of s.indices) jobOf.set(i, s.jobId);
@@ -85,7 +87,9 @@ export function readSweepFolder(dir: string): SweepModel | undefined {
       runDir, epoch: run?.status.epoch, epochs: run?.status.epochs,
     };
   });
-  return { name: manifest.name, dir, experimentPath: manifest.experimentPath, points, counts, slurmJobs: submissions.map((s) => s.jobId) };
+  const last = submissions[submissions.length - 1];
+  const latestSlurmJobs = last ? [...(last.afterJob ? [last.afterJob] : []), last.jobId] : [];
+  return { name: manifest.name, dir, experimentPath: manifest.experimentPath, points, counts, slurmJobs: submissions.map((s) => s.jobId), latestSlurmJobs };
 }
 
 export function sweepDirOf(runsDir: string, experimentName: string): string {
@@ -120,7 +124,7 @@ export function sweepDescription(sweep: SweepModel): string {
   if (c.pending) parts.push(`${c.pending} pending`);
   if (c.failed) parts.push(`${c.failed} failed`);
   if (c.cancelled) parts.push(`${c.cancelled} cancelled`);
-  if (sweep.slurmJobs.length) parts.push(`Slurm job ${sweep.slurmJobs[sweep.slurmJobs.length - 1]}`);
+  if (sweep.latestSlurmJobs.length) parts.push(`Slurm job${sweep.latestSlurmJobs.length > 1 ? 's' : ''} ${sweep.latestSlurmJobs.join('+')}`);
   return parts.join(' · ');
 }
 
