@@ -12,14 +12,15 @@ export type Block =
   | { kind: 'table'; table: ShownTable; /** Raw numbers behind the cells (tests compare them with summary.json). */ values?: (number | undefined)[][]; highlight?: boolean[][] }
   | { kind: 'figure'; figure: Figure };
 
-export function renderMarkdown(blocks: readonly Block[]): string {
+/** `png`: whether figures/*.png are written beside the SVGs (links to them only then). */
+export function renderMarkdown(blocks: readonly Block[], png = true): string {
   const out: string[] = [];
   for (const b of blocks) {
     switch (b.kind) {
       case 'heading': out.push(`${'#'.repeat(b.level)} ${b.text}`); break;
       case 'paragraph': out.push(b.text); break;
       case 'table': out.push(toMarkdown(b.table).trimEnd()); break;
-      case 'figure': out.push(`![${b.figure.title}](figures/${b.figure.id}.svg)\n\n[SVG](figures/${b.figure.id}.svg) · [PNG 2x](figures/${b.figure.id}.png)`); break;
+      case 'figure': out.push(`![${b.figure.title}](figures/${b.figure.id}.svg)${png ? `\n\n[SVG](figures/${b.figure.id}.svg) · [PNG 2x](figures/${b.figure.id}.png)` : ''}`); break;
     }
   }
   return out.join('\n\n') + '\n';
@@ -36,7 +37,7 @@ function inlineText(text: string): string {
   return escapeXml(text).replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>').replace(/`(.+?)`/g, '<code>$1</code>');
 }
 
-export function renderHtml(title: string, blocks: readonly Block[]): string {
+export function renderHtml(title: string, blocks: readonly Block[], png = true): string {
   const body: string[] = [];
   for (const b of blocks) {
     switch (b.kind) {
@@ -56,7 +57,7 @@ export function renderHtml(title: string, blocks: readonly Block[]): string {
       case 'figure': {
         const f = b.figure;
         body.push(`<figure id="fig-${escapeXml(f.id)}"><img alt="${escapeXml(f.title)}" src="data:image/svg+xml;base64,${Buffer.from(f.svg).toString('base64')}">`
-          + `<figcaption>${escapeXml(f.title)} (<a href="figures/${escapeXml(f.id)}.svg">SVG</a>, <a href="figures/${escapeXml(f.id)}.png">PNG 2x</a>)</figcaption></figure>`);
+          + `<figcaption>${escapeXml(f.title)} (<a href="figures/${escapeXml(f.id)}.svg">SVG</a>${png ? `, <a href="figures/${escapeXml(f.id)}.png">PNG 2x</a>` : ''})</figcaption></figure>`);
         break;
       }
     }
