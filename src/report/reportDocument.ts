@@ -27,7 +27,7 @@ export function renderMarkdown(blocks: readonly Block[], png = true): string {
 }
 
 const STYLE = `body{font-family:system-ui,'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-table{border-collapse:collapse;margin:1em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 7px;text-align:left}
+table{border-collapse:collapse;margin:1em 0;font-size:13px;display:block;max-width:100%;overflow-x:auto}th,td{border:1px solid #ccc;padding:3px 7px;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}td.changed{background:#fff3c4}
 figure{margin:1.5em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}figcaption{font-size:13px;color:#555}
 p.missing{color:#8a4b00}p.published{font-size:13px;color:#555}`;

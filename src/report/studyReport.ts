@@ -96,16 +96,18 @@ function questionBlocks(c: QuestionCoverage, byRunId: Map<string, ReportRun>, pe
 /**
  * One-class runs split by their setting apart from the normal digit and the seed: runs made with
  * different settings (say an older sweep beside the final one) are never averaged together.
+ * `name` labels the bars; `setting` spells out what differs.
  */
-export function oneClassSettings(runs: readonly StudyRun[]): { name: string; runs: StudyRun[] }[] {
+export function oneClassSettings(runs: readonly StudyRun[]): { name: string; setting: string; runs: StudyRun[] }[] {
   const keys = differingParameters(runs).filter((k) => k !== 'seed' && k !== 'data.normalClasses');
   const groups = new Map<string, StudyRun[]>();
   for (const run of runs) {
     const flat = flattenParameters(run.experiment);
-    const key = keys.map((k) => `${k.split('.').pop()} ${String(flat[k])}`).join(', ');
+    const key = keys.map((k) => `\`${k}\` ${flat[k] === undefined ? 'unset' : String(flat[k])}`).join(', ');
     groups.set(key, [...(groups.get(key) ?? []), run]);
   }
-  return [...groups.entries()].map(([key, members]) => ({ name: key ? `this study, ${key} (mean over seeds)` : 'this study (mean over seeds)', runs: members }));
+  const many = groups.size > 1;
+  return [...groups.entries()].map(([setting, members], i) => ({ name: `this study${many ? ` (${i + 1})` : ''}, mean over seeds`, setting, runs: members }));
 }
 
 function oneClassBlocks(runs: readonly StudyRun[]): Block[] {
@@ -122,8 +124,10 @@ function oneClassBlocks(runs: readonly StudyRun[]): Block[] {
     title, categories: digits.map(String), xLabel: 'normal digit', yLabel: 'AUROC %', yMin: 50, yMax: 100,
     groups: [...measured, ...PUBLISHED_ONE_CLASS_MNIST.map((b) => ({ name: b.method, values: b.aurocPercentByDigit, published: true }))],
   }) };
+  const settings = oneClassSettings(runs);
   return [
     { kind: 'figure', figure },
+    ...(settings.length > 1 ? settings.map((s): Block => ({ kind: 'paragraph', text: `**${s.name}** (${s.runs.length} runs): ${s.setting}.` })) : []),
     ...PUBLISHED_ONE_CLASS_MNIST.map((b): Block => ({ kind: 'paragraph', className: 'published', text: `Published, not measured here: ${b.method}. ${b.source}. Protocol: ${b.protocol}.` })),
     { kind: 'paragraph', className: 'published', text: PUBLISHED_OMITTED },
   ];

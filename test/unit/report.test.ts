@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT, main } from '../../src/cli/main';
 import type { RunConfigFile, RunSummary } from '../../src/core/runFormat';
+import { renderMarkdown } from '../../src/report/reportDocument';
 import type { ReportRun } from '../../src/report/reportRuns';
 import { buildStudyReport, oneClassSettings } from '../../src/report/studyReport';
 import { writeStudyFixture } from '../browser/studyFixture';
@@ -150,13 +151,17 @@ describe('aelab report', function () {
     const epochs = oneClass[0].experiment.training.epochs;
     const longer = oneClass.map((r) => ({ ...r, runId: `${r.runId}-long`, experiment: { ...r.experiment, training: { ...r.experiment.training, epochs: epochs + 7 } }, summary: { ...r.summary, auroc: 0.5 } }));
     const settings = oneClassSettings([...oneClass, ...longer]);
-    assert.deepEqual(settings.map((s) => s.name), [`this study, epochs ${epochs} (mean over seeds)`, `this study, epochs ${epochs + 7} (mean over seeds)`]);
+    assert.deepEqual(settings.map((s) => s.name), ['this study (1), mean over seeds', 'this study (2), mean over seeds']);
+    assert.deepEqual(settings.map((s) => s.setting), [`\`training.epochs\` ${epochs}`, `\`training.epochs\` ${epochs + 7}`]);
     assert.deepEqual(settings.map((s) => s.runs.map((r) => r.runId)), [oneClass.map((r) => r.runId), longer.map((r) => r.runId)]);
-    assert.deepEqual(oneClassSettings(oneClass).map((s) => s.name), ['this study (mean over seeds)']);
+    assert.deepEqual(oneClassSettings(oneClass).map((s) => s.name), ['this study, mean over seeds']);
     const report = buildStudyReport({ runs: [...oneClass, ...longer] as unknown as ReportRun[], skipped: [], title: 'one-class' }, new Date(0), { figures: 'svg', perRun: 'summary', samples: 0 });
     const bars = report.figures.find((f) => f.title.startsWith('Per-digit AUROC'));
     assert.ok(bars);
     for (const s of settings) assert.ok(bars.svg.includes(s.name), s.name);
+    // Under the chart, each numbered setting is spelled out.
+    const text = renderMarkdown(report.blocks);
+    for (const s of settings) assert.ok(text.includes(`**${s.name}** (2 runs): ${s.setting}.`), s.setting);
     assert.ok(bars.svg.includes('One-Class Deep SVDD (published)'));
   });
 
