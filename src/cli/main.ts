@@ -303,7 +303,6 @@ function commandShow(args: string[], io: Io): number {
   return EXIT.ok;
 }
 
-
 export async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   try {
