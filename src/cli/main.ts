@@ -14,9 +14,9 @@ import { runsDirEscapes } from '../core/runFolderLifecycle';
 import { formatSummary, fmt, table } from './format';
 import { RunProgress } from './progress';
 import { findExperimentFiles } from './findExperiments';
-import { writeReport } from '../report/writeReport';
 import { EXIT, Io, UsageError } from './cliTypes';
 import { resolveRunDir } from './runDirs';
+import { commandReport } from './reportCommand';
 import { commandScore } from './scoreCommand';
 import { commandSweep, SWEEP_USAGE } from './sweepCommands';
 import { expandSweep } from '../core/sweep/expand';
@@ -34,7 +34,11 @@ ${SWEEP_USAGE}
   aelab list [DIR] [--runs-dir DIR]
   aelab show RUN [--runs-dir DIR]        RUN: a run folder, or a run id
   aelab report (EXPERIMENT-FILE | RUN-FOLDER | FOLDER-OF-RUNS)... -o DIR [--runs-dir DIR]
-                                         writes DIR/report.md, DIR/report.html, DIR/figures/
+                 [--figures svg+png|svg] [--per-run all|representative|summary] [--samples N]
+                                         writes DIR/report.md, DIR/report.html, DIR/figures/;
+                 --figures svg: no PNG copies; --per-run representative: one run section per
+                 setting (seeds grouped), summary: none (table and across-run charts only);
+                 --samples N: sample-grid rows per group (default 4, 0: no grid)
   aelab score RUN PATH... [--threshold X | --strategy NAME] [--out FILE.csv] [--runs-dir DIR]
                  PATH: image files (PNG, JPEG) or folders; prints path,score,flagged per image;
                  --out writes FILE.csv and FILE.json
@@ -297,25 +301,6 @@ function commandShow(args: string[], io: Io): number {
   }
   io.out(`\nrun folder: ${dir}`);
   return EXIT.ok;
-}
-
-function commandReport(args: string[], io: Io): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string', short: 'o' }, 'runs-dir': { type: 'string' } } });
-  if (positionals.length === 0) throw new UsageError('report takes an experiment file, run folders or folders of runs');
-  if (!values.out) throw new UsageError('report needs -o DIR (where report.md, report.html and figures/ go)');
-  const runsDir = path.resolve(io.cwd, values['runs-dir'] ?? path.join('.aelab', 'runs'));
-  try {
-    const written = writeReport(positionals.map((p) => path.resolve(io.cwd, p)), path.resolve(io.cwd, values.out), runsDir);
-    io.out(`report of ${written.runs} run(s)${written.skipped ? ` (${written.skipped} not completed, skipped)` : ''}: ${written.markdown}, ${written.html}, ${written.figures.length} figure(s) as SVG${written.pngs ? ' and PNG (2x)' : ''}`);
-    if (written.pngProblem) io.err(`PNG figures not written: ${written.pngProblem}`);
-    return EXIT.ok;
-  } catch (err) {
-    if (err instanceof InputError) {
-      io.err(err.message);
-      return EXIT.invalidInput;
-    }
-    throw err;
-  }
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {

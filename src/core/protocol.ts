@@ -67,8 +67,12 @@ export interface SweepPointRef { name: string; index: number }
 /** host -> worker (Node IPC channel). */
 export type HostToWorker =
   | { type: 'run'; request: RunRequest }
-  /** Re-corrupt and re-score the test set of request.modelFrom with request.experiment's corruption; nothing is written. */
-  | { type: 'whatIf'; request: RunRequest & { modelFrom: string } }
+  /**
+   * Re-corrupt and re-score the test set of request.modelFrom with request.experiment's corruption;
+   * nothing is written. keepAlive: after the answer the worker waits for the next what-if instead
+   * of exiting (the Results panel keeps one warm worker).
+   */
+  | { type: 'whatIf'; request: RunRequest & { modelFrom: string }; keepAlive?: boolean }
   | { type: 'cancel' };
 
 /** worker -> host (Node IPC channel). */

@@ -12,21 +12,22 @@ export type Block =
   | { kind: 'table'; table: ShownTable; /** Raw numbers behind the cells (tests compare them with summary.json). */ values?: (number | undefined)[][]; highlight?: boolean[][] }
   | { kind: 'figure'; figure: Figure };
 
-export function renderMarkdown(blocks: readonly Block[]): string {
+/** `png`: whether figures/*.png are written beside the SVGs (links to them only then). */
+export function renderMarkdown(blocks: readonly Block[], png = true): string {
   const out: string[] = [];
   for (const b of blocks) {
     switch (b.kind) {
       case 'heading': out.push(`${'#'.repeat(b.level)} ${b.text}`); break;
       case 'paragraph': out.push(b.text); break;
       case 'table': out.push(toMarkdown(b.table).trimEnd()); break;
-      case 'figure': out.push(`![${b.figure.title}](figures/${b.figure.id}.svg)\n\n[SVG](figures/${b.figure.id}.svg) · [PNG 2x](figures/${b.figure.id}.png)`); break;
+      case 'figure': out.push(`![${b.figure.title}](figures/${b.figure.id}.svg)${png ? `\n\n[SVG](figures/${b.figure.id}.svg) · [PNG 2x](figures/${b.figure.id}.png)` : ''}`); break;
     }
   }
   return out.join('\n\n') + '\n';
 }
 
 const STYLE = `body{font-family:system-ui,'DejaVu Sans',Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-table{border-collapse:collapse;margin:1em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 7px;text-align:left}
+table{border-collapse:collapse;margin:1em 0;font-size:13px;display:block;max-width:100%;overflow-x:auto}th,td{border:1px solid #ccc;padding:3px 7px;text-align:left}
 td.num{text-align:right;font-variant-numeric:tabular-nums}td.changed{background:#fff3c4}
 figure{margin:1.5em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}figcaption{font-size:13px;color:#555}
 p.missing{color:#8a4b00}p.published{font-size:13px;color:#555}`;
@@ -36,7 +37,7 @@ function inlineText(text: string): string {
   return escapeXml(text).replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>').replace(/`(.+?)`/g, '<code>$1</code>');
 }
 
-export function renderHtml(title: string, blocks: readonly Block[]): string {
+export function renderHtml(title: string, blocks: readonly Block[], png = true): string {
   const body: string[] = [];
   for (const b of blocks) {
     switch (b.kind) {
@@ -56,7 +57,7 @@ export function renderHtml(title: string, blocks: readonly Block[]): string {
       case 'figure': {
         const f = b.figure;
         body.push(`<figure id="fig-${escapeXml(f.id)}"><img alt="${escapeXml(f.title)}" src="data:image/svg+xml;base64,${Buffer.from(f.svg).toString('base64')}">`
-          + `<figcaption>${escapeXml(f.title)} (<a href="figures/${escapeXml(f.id)}.svg">SVG</a>, <a href="figures/${escapeXml(f.id)}.png">PNG 2x</a>)</figcaption></figure>`);
+          + `<figcaption>${escapeXml(f.title)} (<a href="figures/${escapeXml(f.id)}.svg">SVG</a>${png ? `, <a href="figures/${escapeXml(f.id)}.png">PNG 2x</a>` : ''})</figcaption></figure>`);
         break;
       }
     }

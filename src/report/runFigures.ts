@@ -60,7 +60,8 @@ export function thresholdSweepFigure(run: ReportRun, id: string): Figure | undef
   const title = `${run.experiment.name}: precision, recall and F1 as the threshold moves`;
   return {
     id, title,
-    svg: lineChart({ title, xLabel: 'threshold', yLabel: 'value', series: [{ name: 'precision', points: at(sweep.precision) }, { name: 'recall', points: at(sweep.recall) }, { name: 'F1', points: at(sweep.f1) }] }),
+    // 120 points per curve: lines without point markers (a quarter of the file, the same curves).
+    svg: lineChart({ title, xLabel: 'threshold', yLabel: 'value', markers: false, series: [{ name: 'precision', points: at(sweep.precision) }, { name: 'recall', points: at(sweep.recall) }, { name: 'F1', points: at(sweep.f1) }] }),
   };
 }
 
@@ -70,15 +71,15 @@ export function confusionFigure(run: ReportRun, id: string): Figure {
   return { id, title, svg: confusionMatrixChart({ title, tp: p.tp, fn: p.fn, fp: p.fp, tn: p.tn }) };
 }
 
-export function samplesFigure(run: ReportRun, id: string): Figure | undefined {
+export function samplesFigure(run: ReportRun, id: string, perGroup = 4): Figure | undefined {
   let samples;
   try { samples = readSamples(run.dir); } catch { return undefined; }
   const { header, pixels } = samples;
   const plane = header.width * header.height;
   const planes = header.planes.length;
-  // At most 4 normal and 4 anomalous samples keep the grid a page tall.
-  const picked = [...header.samples.map((s, k) => ({ s, k })).filter((e) => e.s.group === 'normal').slice(0, 4),
-    ...header.samples.map((s, k) => ({ s, k })).filter((e) => e.s.group === 'anomalous').slice(0, 4)];
+  // A few normal and anomalous samples (4 of each by default) keep the grid a page tall.
+  const picked = [...header.samples.map((s, k) => ({ s, k })).filter((e) => e.s.group === 'normal').slice(0, perGroup),
+    ...header.samples.map((s, k) => ({ s, k })).filter((e) => e.s.group === 'anomalous').slice(0, perGroup)];
   const rows = picked.map(({ s, k }) => ({
     label: `${s.group} #${s.index}, digit ${s.label}, score ${s.score.toPrecision(3)}`,
     images: Array.from({ length: planes }, (_, p) => grayPngDataUri(pixels.subarray((k * planes + p) * plane, (k * planes + p + 1) * plane), header.width, header.height)),

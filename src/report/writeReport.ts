@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../core/runFolder';
 import { renderHtml, renderMarkdown } from './reportDocument';
+import { DEFAULT_REPORT_OPTIONS, ReportOptions } from './reportOptions';
 import { collectReportRuns } from './reportRuns';
 import { buildStudyReport } from './studyReport';
 
@@ -15,7 +16,7 @@ export interface WrittenReport {
   pngs: number;
   runs: number;
   skipped: number;
-  /** Why PNGs were not written, when they were not. */
+  /** Why PNGs were not written, when they were asked for and not written. */
   pngProblem?: string;
 }
 
@@ -34,15 +35,16 @@ function loadRasterizer(): Rasterize | string {
   }
 }
 
-export function writeReport(targets: string[], outDir: string, runsDir: string): WrittenReport {
+export function writeReport(targets: string[], outDir: string, runsDir: string, options: ReportOptions = DEFAULT_REPORT_OPTIONS): WrittenReport {
   // Everything is read and built before the first file is written: bad input writes nothing.
   const input = collectReportRuns(targets, runsDir);
-  const report = buildStudyReport(input);
-  const markdown = renderMarkdown(report.blocks);
-  const html = renderHtml(report.title, report.blocks);
+  const report = buildStudyReport(input, new Date(), options);
+  const rasterize = options.figures === 'svg+png' ? loadRasterizer() : undefined;
+  const png = typeof rasterize === 'function';
+  const markdown = renderMarkdown(report.blocks, png);
+  const html = renderHtml(report.title, report.blocks, png);
   const figuresDir = path.join(outDir, 'figures');
   fs.mkdirSync(figuresDir, { recursive: true });
-  const rasterize = loadRasterizer();
   let pngs = 0;
   for (const f of report.figures) {
     writeFileAtomic(path.join(figuresDir, `${f.id}.svg`), f.svg);

@@ -1,4 +1,4 @@
-// Child-process entry (dist/worker.js): one run (or one what-if scoring) per process. The extension host forks it with
+// Child-process entry (dist/worker.js): one run (or one what-if scoring, or what-ifs one after another) per process. The extension host forks it with
 // an IPC channel, sends `run`, receives typed events, and may send `cancel`.
 import * as path from 'node:path';
 import { assertNever, HostToWorker, RunEvent, WorkerToHost } from '../core/protocol';
@@ -38,14 +38,16 @@ process.on('message', (raw: HostToWorker) => {
       break;
     }
     case 'whatIf': {
-      // A preview: scored, sent back, nothing written. Its exit code says how it ended.
+      // A preview: scored, sent back, nothing written. Its exit code says how it ended; with
+      // keepAlive an answered what-if leaves the process up for the next one.
       if (running) return;
       running = true;
       const log = (message: string) => send({ type: 'event', event: { type: 'log', level: 'info', message } });
       scoreWhatIf(raw.request, { signal: controller.signal, wasmDir: path.join(__dirname, 'wasm'), log })
         .then((result) => {
           if (result) send({ type: 'whatIf', result });
-          exit(result ? 0 : 130);
+          if (result && raw.keepAlive) running = false;
+          else exit(result ? 0 : 130);
         })
         .catch((err: unknown) => {
           send({ type: 'event', event: { type: 'failed', error: err instanceof Error ? err.message : String(err) } });

@@ -4,6 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT, main } from '../../src/cli/main';
 import type { RunConfigFile, RunSummary } from '../../src/core/runFormat';
+import { renderMarkdown } from '../../src/report/reportDocument';
+import type { ReportRun } from '../../src/report/reportRuns';
+import { buildStudyReport, oneClassSettings } from '../../src/report/studyReport';
 import { writeStudyFixture } from '../browser/studyFixture';
 
 async function aelab(cwd: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -76,6 +79,90 @@ describe('aelab report', function () {
       const width = Number(/<svg [^>]*width="(\d+)"/.exec(fs.readFileSync(path.join(out, 'figures', svg), 'utf8'))?.[1]);
       assert.equal(pngSize(path.join(out, 'figures', svg.replace(/\.svg$/, '.png'))).width, 2 * width, `${svg}: PNG at 2x`);
     }
+  });
+
+  it('--figures svg --per-run representative --samples 2: no PNGs, one run section per setting, the same table', async () => {
+    const res = await aelab(root, 'report', study.runsDir, '-o', 'out-small', '--figures', 'svg', '--per-run', 'representative', '--samples', '2');
+    assert.equal(res.code, EXIT.ok, res.err);
+    assert.match(res.out, /report of 10 run\(s\)/);
+    assert.doesNotMatch(res.out, /PNG/);
+    const out = path.join(root, 'out-small');
+    const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+    const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    const figures = fs.readdirSync(path.join(out, 'figures'));
+    assert.deepEqual(figures.filter((f) => !f.endsWith('.svg')), [], 'SVG only');
+    assert.doesNotMatch(md, /\.png/);
+    assert.doesNotMatch(html, /\.png"/);
+    // The experiments table is the full report's, cell for cell.
+    const full = fs.readFileSync(path.join(root, 'out', 'report.md'), 'utf8');
+    assert.deepEqual(markdownTable(md, '## Experiments'), markdownTable(full, '## Experiments'));
+
+    // One section per setting: the run whose AUROC is closest to its setting's mean, its numbers its summary's.
+    const runs = study.runDirs.map((dir) => ({ config: readJson<RunConfigFile>(path.join(dir, 'config.json')), summary: readJson<RunSummary>(path.join(dir, 'summary.json')) }));
+    const sections = [...md.matchAll(/^### (noise-study|one-class) · (\S+)$/gm)].map((m) => m[2]);
+    assert.equal(sections.length, 6, '4 noise-study settings + 2 one-class digits');
+    const settingOf = (e: RunConfigFile['experiment']) => JSON.stringify([e.name, e.model.architecture, e.corruption.level, e.data.normalClasses]);
+    for (const runId of sections) {
+      const run = runs.find((r) => r.summary.runId === runId);
+      assert.ok(run, runId);
+      const group = runs.filter((r) => settingOf(r.config.experiment) === settingOf(run.config.experiment));
+      const mean = group.reduce((a, r) => a + r.summary.auroc, 0) / group.length;
+      for (const other of group) assert.ok(Math.abs(run.summary.auroc - mean) <= Math.abs(other.summary.auroc - mean), `${runId} is the closest to its mean`);
+      const section = md.slice(md.indexOf(`· ${runId}`)).split('\n### ')[0];
+      assert.match(section, new RegExp(`AUROC ${run.summary.auroc.toFixed(4)}, average precision ${run.summary.averagePrecision.toFixed(4)}`));
+      if (group.length > 1) assert.match(section, new RegExp(`Representative of ${group.length} runs[^\n]*${group.find((r) => r !== run)?.summary.runId}`));
+      // Two normal and two anomalous samples, four images each.
+      const samples = figures.find((f) => f.includes(runId) && f.endsWith('-samples.svg'));
+      assert.ok(samples, `${runId} has a sample grid`);
+      assert.equal(fs.readFileSync(path.join(out, 'figures', samples), 'utf8').match(/<image /g)?.length, 4 * 4);
+      const sweep = figures.find((f) => f.includes(runId) && f.endsWith('-threshold-sweep.svg')) as string;
+      assert.doesNotMatch(fs.readFileSync(path.join(out, 'figures', sweep), 'utf8'), /<circle/, 'dense curves without markers');
+    }
+    const bytes = (dir: string) => fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    assert.ok(bytes(path.join(out, 'figures')) * 3 < bytes(path.join(root, 'out', 'figures')), 'figures under a third of the full report\'s');
+  });
+
+  it('--per-run summary: no run sections, only the table and the across-run charts; bad options write nothing', async () => {
+    const res = await aelab(root, 'report', study.runsDir, '-o', 'out-summary', '--per-run', 'summary', '--figures', 'svg');
+    assert.equal(res.code, EXIT.ok, res.err);
+    const out = path.join(root, 'out-summary');
+    const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+    assert.doesNotMatch(md, /^### (noise-study|one-class) · /m);
+    assert.match(md, /No per-run sections \(`--per-run summary`\): the 10 run\(s\) are the rows/);
+    const full = fs.readFileSync(path.join(root, 'out', 'report.md'), 'utf8');
+    assert.deepEqual(markdownTable(md, '## Experiments'), markdownTable(full, '## Experiments'));
+    const figures = fs.readdirSync(path.join(out, 'figures'));
+    assert.ok(figures.length > 0);
+    assert.ok(figures.every((f) => !/2026\d{4}-/.test(f)), `only across-run figures: ${figures.join(', ')}`);
+
+    for (const [flag, value, message] of [['--figures', 'jpg', /--figures jpg: expected svg or svg\+png/], ['--per-run', 'some', /--per-run some: expected all, representative, summary/], ['--samples', '17', /--samples 17: expected a whole number from 0 to 16/], ['--samples', '2.5', /--samples 2\.5/]] as const) {
+      const bad = await aelab(root, 'report', study.runsDir, '-o', 'bad-option', flag, value);
+      assert.equal(bad.code, EXIT.invalidInput, `${flag} ${value}`);
+      assert.match(bad.err, message);
+      assert.ok(!fs.existsSync(path.join(root, 'bad-option')));
+    }
+  });
+
+  it('one-class runs of two settings are two bar series beside the published ones, never averaged together', () => {
+    const oneClass = study.runDirs.slice(-2).map((dir) => {
+      const config = readJson<RunConfigFile>(path.join(dir, 'config.json'));
+      return { dir, runId: path.basename(dir), experiment: config.experiment, summary: readJson<RunSummary>(path.join(dir, 'summary.json')) };
+    });
+    const epochs = oneClass[0].experiment.training.epochs;
+    const longer = oneClass.map((r) => ({ ...r, runId: `${r.runId}-long`, experiment: { ...r.experiment, training: { ...r.experiment.training, epochs: epochs + 7 } }, summary: { ...r.summary, auroc: 0.5 } }));
+    const settings = oneClassSettings([...oneClass, ...longer]);
+    assert.deepEqual(settings.map((s) => s.name), ['this study (1), mean over seeds', 'this study (2), mean over seeds']);
+    assert.deepEqual(settings.map((s) => s.setting), [`\`training.epochs\` ${epochs}`, `\`training.epochs\` ${epochs + 7}`]);
+    assert.deepEqual(settings.map((s) => s.runs.map((r) => r.runId)), [oneClass.map((r) => r.runId), longer.map((r) => r.runId)]);
+    assert.deepEqual(oneClassSettings(oneClass).map((s) => s.name), ['this study, mean over seeds']);
+    const report = buildStudyReport({ runs: [...oneClass, ...longer] as unknown as ReportRun[], skipped: [], title: 'one-class' }, new Date(0), { figures: 'svg', perRun: 'summary', samples: 0 });
+    const bars = report.figures.find((f) => f.title.startsWith('Per-digit AUROC'));
+    assert.ok(bars);
+    for (const s of settings) assert.ok(bars.svg.includes(s.name), s.name);
+    // Under the chart, each numbered setting is spelled out.
+    const text = renderMarkdown(report.blocks);
+    for (const s of settings) assert.ok(text.includes(`**${s.name}** (2 runs): ${s.setting}.`), s.setting);
+    assert.ok(bars.svg.includes('One-Class Deep SVDD (published)'));
   });
 
   it('reads an experiment file\'s sweep points, else its runs; skips runs that did not complete', async () => {

@@ -54,4 +54,38 @@ describe('bundled worker (dist/worker.js): what-if', function () {
     assert.deepEqual([...result.scores], [...here.scores]);
     assert.deepEqual(fs.readdirSync(path.join(runsDir, 'worker-whatif')), [path.basename(source.runDir)], 'no run folder written');
   });
+
+  it('with keepAlive one process answers what-ifs one after another, each as in-process, and stays up until cancel', async () => {
+    const source = await runExperiment({ experiment: experiment('{ type: gaussian }'), runsDir, backend: 'wasm', threads: 1 });
+    assert.equal(source.state, 'completed', source.error);
+    const requests = ['{ type: occlusion, level: 0.3 }', '{ type: gaussian, level: 0.05 }'].map((c) => ({ experiment: experiment(c), runsDir, backend: 'wasm' as const, threads: 1 as const, modelFrom: source.runDir }));
+    const child = fork(WORKER, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+    const results: WhatIfResult[] = [];
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    let alive = true;
+    void exited.then(() => { alive = false; });
+    await new Promise<void>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('message', (m: WorkerToHost) => {
+        if (m.type === 'ready') child.send({ type: 'whatIf', request: requests[0], keepAlive: true } satisfies HostToWorker);
+        if (m.type === 'whatIf') {
+          results.push(m.result);
+          if (results.length < requests.length) child.send({ type: 'whatIf', request: requests[results.length], keepAlive: true } satisfies HostToWorker);
+          else resolve();
+        }
+      });
+      void exited.then((code) => reject(new Error(`worker exited (${code}) after ${results.length} answer(s)`)));
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(alive, 'still up after its answers');
+    for (const [k, request] of requests.entries()) {
+      const here = await scoreWhatIf(request);
+      assert.ok(here);
+      assert.deepEqual([...results[k].scores], [...here.scores], `answer ${k} is the in-process what-if`);
+      assert.deepEqual(results[k].corruption, request.experiment.corruption);
+    }
+    assert.notDeepEqual([...results[0].scores], [...results[1].scores]);
+    child.send({ type: 'cancel' } satisfies HostToWorker);
+    assert.equal(await exited, 130);
+  });
 });

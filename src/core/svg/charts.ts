@@ -24,6 +24,8 @@ export interface LineChartOptions {
   logX?: boolean;
   /** Category names for x = 0, 1, 2... (a parameter with non-numeric values). */
   xCategories?: string[];
+  /** A dot at every point (default); off for dense curves, where the line says it all. */
+  markers?: boolean;
   theme?: ChartTheme;
 }
 
@@ -60,7 +62,7 @@ export function lineChart(o: LineChartOptions): string {
     }
     const pts = s.points.filter((p) => Number.isFinite(p[1])).map((p) => `${n2(x(p[0]))},${n2(y(p[1]))}`);
     if (pts.length > 1) parts.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 4"' : ''}/>`);
-    for (const p of pts) parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="${color}"/>`);
+    if (o.markers !== false) for (const p of pts) parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="${color}"/>`);
   });
   parts.push(key.svg);
   return svgDocument(width, height, theme, o.title, parts.join(''));

@@ -19,7 +19,8 @@ import { RunWatcher } from './runWatcher';
 import { writeManualThreshold } from './useThreshold';
 import { recordManualThreshold } from '../../core/runFolder';
 import type { WhatIfCorruptionChoice } from '../../core/protocol';
-import { WhatIfScorer, whatIfRequest } from './whatIfScoring';
+import type { WhatIfScorer } from '../model/whatIfScorer';
+import { createWhatIfScorer, whatIfRequest } from './whatIfScoring';
 
 export const RESULTS_VIEW_TYPE = 'aelab.results';
 
@@ -102,7 +103,7 @@ export class ResultsPanel extends WebviewPanelController<HostToResultsWebview, R
       },
     });
     this.watcher = this.watch();
-    this.whatIf = new WhatIfScorer(deps.manager);
+    this.whatIf = createWhatIfScorer(deps.manager);
   }
 
   get runDir(): string {
