@@ -133,7 +133,7 @@ class LossSum {
  */
 export function computesInHalves(model: tfl.LayersModel): boolean {
   // Not fcn-simple: 'auto' never trains it on two threads (threads.ts), so its result is already
-  // the same on every machine, and halving its steps measured 1.38x slower (docs/STUDY.md).
+  // the same on every machine, and halving its steps measured 1.38x slower (docs/PERFORMANCE.md).
   if (model.name === 'aelab_fcn_simple') return false;
   return tf.getBackend() === 'wasm';
 }
