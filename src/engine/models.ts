@@ -171,6 +171,8 @@ export function applyModel(model: tfl.LayersModel, x: tf.Tensor4D, training: boo
  * parts together as the threads' synchronised batch norm does. Returns each part's output.
  */
 export function applyModelInParts(model: tfl.LayersModel, parts: tf.Tensor4D[]): tf.Tensor4D[] {
+  // Layer by layer in model.layers order is the model's computation only for a chain.
+  if (!(model instanceof tfl.Sequential)) throw new Error(`model ${model.name}: training in parts needs a sequential model`);
   let values: tf.Tensor[] = parts;
   for (const layer of model.layers) {
     if (layer instanceof FastBatchNormalization) values = layer.applyInParts(values);
