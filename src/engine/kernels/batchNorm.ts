@@ -181,23 +181,29 @@ function trainJs(
   const [meanOut, invStdOut, newMean, newVariance] = outs.map((t) => ops.f32(t));
   const f = Math.fround;
   const starts = partStarts(parts);
-  const n = x.length / c;
-  /** Per part, the column sums of `term` over its rows (in Float64, row after row). */
-  const columnSums = (term: (value: number, j: number) => number) => parts.map((rows, p) => {
+  const n = xi.shape[0];
+  // Per part (its thread's rows), column sums in Float64, row after row.
+  const sums = parts.map((rows, p) => {
     const sum = new Float64Array(c);
     for (let r = starts[p]; r < starts[p] + rows; r++) {
       const row = r * c;
-      for (let j = 0; j < c; j++) sum[j] += term(x[row + j], j);
+      for (let j = 0; j < c; j++) sum[j] += x[row + j];
     }
     return [sum];
   });
-  const sums = columnSums((v) => v);
   const count = combineCounted(sync, parts, sums);
   const sum = sums[0][0];
   for (let j = 0; j < c; j++) meanOut[j] = f(sum[j] / count);
-  const squares = columnSums((v, j) => {
-    const d = v - meanOut[j];
-    return d * d;
+  const squares = parts.map((rows, p) => {
+    const square = new Float64Array(c);
+    for (let r = starts[p]; r < starts[p] + rows; r++) {
+      const row = r * c;
+      for (let j = 0; j < c; j++) {
+        const d = x[row + j] - meanOut[j];
+        square[j] += d * d;
+      }
+    }
+    return [square];
   });
   combineSums(sync, squares);
   const square = squares[0][0];
@@ -256,7 +262,7 @@ function gradJs(
   const [dy, mean, invStd, gamma] = ins.map((t) => ops.f32(t));
   const dx = ops.f32(dxi);
   const starts = partStarts(parts);
-  const n = x.length / c;
+  const n = xi.shape[0];
   // Each part's sums, and its dgamma / dbeta as its thread outputs them.
   const dgammas: Float32Array[] = [];
   const dbetas: Float32Array[] = [];
