@@ -1,16 +1,16 @@
 // What computing each one-thread step in two halves costs (train.ts halvesStep, which makes one
-// thread give the bytes two threads give): steps per second of one whole-batch step against
-// the two-halves step, interleaved in rounds so a busy machine slows both alike.
+// thread give the bytes two threads give): time of one whole-batch step against the two-halves
+// step, interleaved in rounds so a busy machine slows both alike.
 //
-//   npx tsx bench/halves-cost.ts [--model cnn|fcn-simple] [--steps 40] [--rounds 5] [--batch 64]
+//   npx tsx bench/halves-cost.ts [--model cnn|fcn-simple|fcn-deep] [--steps 40] [--rounds 5] [--batch 64]
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedModelConfig, ResolvedTrainingConfig } from '../src/core/experiment.generated';
 import { initBackend } from '../src/engine/backend';
-import { splitBatch } from '../src/engine/dataParallel';
 import { lossFunction } from '../src/engine/losses';
 import { applyModel, buildModel } from '../src/engine/models';
 import { makeOptimizer } from '../src/engine/optimizers';
+import { halvesStep } from '../src/engine/train';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { model: { type: 'string', default: 'cnn' }, steps: { type: 'string', default: '40' }, rounds: { type: 'string', default: '5' }, batch: { type: 'string', default: '64' } } });
@@ -22,19 +22,17 @@ async function main(): Promise<void> {
   const loss = lossFunction(cfg);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const n = Number(values.batch);
-  const batch = tf.randomUniform([n, 28, 28, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
-  const whole = () => tf.tidy(() => { optimizer.minimize(() => loss(batch, applyModel(model, batch, true)), false, variables); });
-  const halves = () => tf.tidy(() => {
-    const s = splitBatch(n);
-    const parts = [[0, s.main], [s.main, s.thread]].map(([from, rows]) => {
-      const x = tf.slice(batch, [from, 0, 0, 0], [rows, 28, 28, 1]);
-      return optimizer.computeGradients(() => tf.mul(loss(x, applyModel(model, x, true)), rows / n) as tf.Scalar, variables);
-    });
-    const summed: tf.NamedTensorMap = {};
-    for (const v of variables) summed[v.name] = tf.add(parts[0].grads[v.name], parts[1].grads[v.name]);
-    optimizer.applyGradients(summed);
-    parts.forEach((p) => p.value.dataSync());
-  });
+  const pixels = 28 * 28;
+  const images = (tf.randomUniform([n, 28, 28, 1], 0, 1, 'float32', 3) as tf.Tensor4D);
+  const buffer = images.dataSync() as Float32Array;
+  images.dispose();
+  // Both as the trainer runs them: a batch tensor from the buffer each step.
+  const whole = () => {
+    const batch = tf.tensor4d(buffer.subarray(0, n * pixels), [n, 28, 28, 1]);
+    tf.tidy(() => { optimizer.minimize(() => loss(batch, applyModel(model, batch, true)), false, variables); });
+    batch.dispose();
+  };
+  const halves = () => { halvesStep(model, optimizer, loss, variables, buffer, n, 28, 28, 1); };
   const time = (step: () => void) => {
     const start = performance.now();
     for (let i = 0; i < Number(values.steps); i++) step();

@@ -16,7 +16,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { ResolvedModelConfig } from '../core/experiment.generated';
 import { assertNever } from '../core/protocol';
 import { deriveSeed } from '../core/rng';
-import { fastBatchNormalization } from './layers/batchNormalization';
+import { FastBatchNormalization, fastBatchNormalization } from './layers/batchNormalization';
 
 export interface ImageSize {
   width: number;
@@ -162,6 +162,24 @@ export function applyModel(model: tfl.LayersModel, x: tf.Tensor4D, training: boo
   const y = model.apply(x, { training });
   if (!(y instanceof tf.Tensor) || y.rank !== 4) throw new Error(`model ${model.name} did not return one rank-4 tensor`);
   return y as tf.Tensor4D;
+}
+
+/**
+ * Runs the model in training mode on the rows each thread of a two-thread data-parallel step holds
+ * (parts[0] the main thread's, parts[1] the engine thread's), on this thread, layer by layer: each
+ * layer on each part alone, as each thread runs it, except batch norm, which normalises over all
+ * parts together as the threads' synchronised batch norm does. Returns each part's output.
+ */
+export function applyModelInParts(model: tfl.LayersModel, parts: tf.Tensor4D[]): tf.Tensor4D[] {
+  // Layer by layer in model.layers order is the model's computation only for a chain.
+  if (!(model instanceof tfl.Sequential)) throw new Error(`model ${model.name}: training in parts needs a sequential model`);
+  let values: tf.Tensor[] = parts;
+  for (const layer of model.layers) {
+    if (layer instanceof FastBatchNormalization) values = layer.applyInParts(values);
+    else values = values.map((x) => layer.apply(x, { training: true }) as tf.Tensor);
+  }
+  if (values.some((y) => y.rank !== 4)) throw new Error(`model ${model.name} did not return rank-4 tensors`);
+  return values as tf.Tensor4D[];
 }
 
 export interface ModelDescription {

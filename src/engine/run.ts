@@ -271,7 +271,7 @@ function borrowedTraining(modelFrom: string, runDir: string, status: RunStatusFi
   writeStatus();
   return {
     history, bestEpoch: source.summary?.bestEpoch, stoppedEarly: source.summary?.stoppedEarly ?? false,
-    cancelled: false, threads: (source.summary?.trainingThreads ?? 1) === 2 ? 2 : 1,
+    cancelled: false, threads: (source.summary?.trainingThreads ?? 1) === 2 ? 2 : 1, inHalves: false,
   };
 }
 

@@ -28,9 +28,11 @@ export function wantsEngineThread(preference: ThreadsPreference, backend: string
 }
 
 /**
- * Threads to train with. 'auto' trains data-parallel on wasm with a spare core, for the
- * architectures where it measured faster, enough images times epochs and a batch worth splitting; 2 forces it
- * on wasm (the other backends train on one).
+ * Threads to train with; on wasm this changes the speed, not the bytes (one thread replays the two
+ * threads' halves, train.ts halvesStep), except fcn-simple forced onto two. 'auto' trains
+ * data-parallel on wasm with a spare core, for the architectures where it measured faster, enough
+ * images times epochs and a batch worth splitting; 2 forces it on wasm (the other backends train
+ * on one).
  */
 export function trainingThreads(preference: ThreadsPreference, backend: string, experiment: ResolvedExperiment, trainCount: number): 1 | 2 {
   const imagePasses = trainCount * experiment.training.epochs;

@@ -8,7 +8,7 @@ import type { ResolvedTrainingConfig } from '../core/experiment.generated';
 import { rngFor } from '../core/rng';
 import type { EpochMetrics } from '../core/runFormat';
 import { lossFunction, type LossFunction } from './losses';
-import { applyModel, inputChannels } from './models';
+import { applyModel, applyModelInParts, inputChannels } from './models';
 import { inferenceBatch } from './score';
 import { DataParallelSession, splitBatch } from './dataParallel';
 import { CollectiveAbortedError } from './thread/collective';
@@ -50,6 +50,11 @@ export interface TrainOptions {
   thread?: EngineThread;
   /** Told when the thread could not start training, and this thread trained alone. */
   onThreadError?: (message: string) => void;
+  /**
+   * false: one thread trains on whole batches even where it would replay two threads' halves
+   * (computesInHalves); only to show what the replay changes (tests).
+   */
+  halves?: false;
 }
 
 export interface TrainResult {
@@ -60,6 +65,8 @@ export interface TrainResult {
   cancelled: boolean;
   /** 2 when it trained data-parallel with the engine thread. */
   threads: 1 | 2;
+  /** One thread computed every step in the halves two threads would (halvesStep). */
+  inHalves: boolean;
 }
 
 const BATCH_REPORT_MS = 100;
@@ -122,23 +129,23 @@ class LossSum {
 
 /**
  * Whether one thread computes each step in the two halves two threads would (halvesStep): on wasm,
- * where the data-parallel path exists, for models without batch norm (whose statistics two
- * threads share mid-pass, which one thread cannot replay half by half).
+ * where the data-parallel path exists, so a seed gives the same bytes on one thread as on two.
  */
 export function computesInHalves(model: tfl.LayersModel): boolean {
   // Not fcn-simple: 'auto' never trains it on two threads (threads.ts), so its result is already
-  // the same on every machine, and halving its steps measured 1.38x slower (docs/STUDY.md).
+  // the same on every machine, and halving its steps measured 1.38x slower (docs/PERFORMANCE.md).
   if (model.name === 'aelab_fcn_simple') return false;
-  return tf.getBackend() === 'wasm' && !model.layers.some((layer) => /BatchNormalization/.test(layer.getClassName()));
+  return tf.getBackend() === 'wasm';
 }
 
 /**
  * One optimizer step on the first n rows of `batch`, computed exactly as data-parallel training on
- * two threads computes it (dataParallel.ts): the gradients of each half's share of the batch loss,
- * added, then one update; so a seed gives the same bytes on one thread as on two. Returns the
- * batch loss, the two halves' losses added in float64 as the two-thread path does.
+ * two threads computes it (dataParallel.ts): each half's share of the batch loss through the model
+ * (applyModelInParts: batch norm over both halves as the threads synchronise it), the two halves'
+ * gradients added, then one update; so a seed gives the same bytes on one thread as on two.
+ * Returns the batch loss, the two halves' losses added in float64 as the two-thread path does.
  */
-function halvesStep(
+export function halvesStep(
   model: tfl.LayersModel, optimizer: tf.Optimizer, loss: LossFunction, variables: tf.Variable[],
   batch: Float32Array, n: number, width: number, height: number, channels: number,
 ): number {
@@ -148,22 +155,24 @@ function halvesStep(
   const halves = [
     { from: 0, rows: split.main },
     { from: secondFrom, rows: split.thread },
-  ].map(({ from, rows }) => {
-    const x = tf.tensor4d(batch.subarray(from * pixels, (from + rows) * pixels), [rows, height, width, channels]);
-    try {
-      return optimizer.computeGradients(() => tf.mul(loss(x, applyModel(model, x, true)), rows / (split.main + split.thread)) as tf.Scalar, variables);
-    } finally {
-      x.dispose();
-    }
-  });
-  const [first, second] = halves;
-  const summed: tf.NamedTensorMap = {};
+  ];
+  const inputs = halves.map(({ from, rows }) => tf.tensor4d(batch.subarray(from * pixels, (from + rows) * pixels), [rows, height, width, channels]));
+  let scaled: tf.Scalar[] = [];
   try {
-    for (const v of variables) summed[v.name] = tf.add(first.grads[v.name], second.grads[v.name]);
-    optimizer.applyGradients(summed);
-    return first.value.dataSync()[0] + second.value.dataSync()[0];
+    // One tape: a variable used by both halves gets the sum of its two gradients, as the exchange adds them.
+    const { value, grads } = optimizer.computeGradients(() => {
+      const outputs = applyModelInParts(model, inputs);
+      scaled = outputs.map((y, i) => tf.keep(tf.mul(loss(inputs[i], y), halves[i].rows / (split.main + split.thread)) as tf.Scalar));
+      return tf.add(scaled[0], scaled[1]) as tf.Scalar;
+    }, variables);
+    try {
+      optimizer.applyGradients(grads);
+    } finally {
+      tf.dispose([value, ...Object.values(grads)]);
+    }
+    return scaled[0].dataSync()[0] + scaled[1].dataSync()[0];
   } finally {
-    tf.dispose([...halves.flatMap((h) => [h.value, ...Object.values(h.grads)]), ...Object.values(summed)]);
+    tf.dispose([...inputs, ...scaled]);
   }
 }
 
@@ -220,14 +229,15 @@ export async function trainAutoencoder(
       opts.onThreadError?.(err instanceof Error ? err.message : String(err));
     }
   }
-  const result = (cancelled: boolean): TrainResult => ({ history, bestEpoch, stoppedEarly, cancelled, threads: parallel ? 2 : 1 });
+  const inHalves = !parallel && opts.halves !== false && computesInHalves(model);
+  const result = (cancelled: boolean): TrainResult => ({ history, bestEpoch, stoppedEarly, cancelled, threads: parallel ? 2 : 1, inHalves });
   /** One optimizer step on the first n images of batchBuffer; returns the batch's loss. */
   let trainStep: (n: number) => tf.Scalar;
   let single: ReturnType<typeof makeOptimizer> | undefined;
   if (parallel) {
     const session = parallel;
     trainStep = (n) => tf.scalar(session.step(batchBuffer, n));
-  } else if (computesInHalves(model)) {
+  } else if (inHalves) {
     const { optimizer } = (single = makeOptimizer(cfg));
     trainStep = (n) => tf.scalar(halvesStep(model, optimizer, loss, trainable, batchBuffer, n, width, height, channels));
   } else {

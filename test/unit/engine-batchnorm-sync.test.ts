@@ -90,6 +90,48 @@ function runRows(test: BnCase, from: number, count: number): BnResult {
   return result;
 }
 
+/**
+ * runRows for every thread at once, on this thread: the layer in parts (applyInParts), each part
+ * its thread's rows with its thread's scaled loss, the losses added. Returns each part's result,
+ * with the layer's dgamma / dbeta (both parts') and moving statistics in part 0's.
+ */
+function runParts(test: BnCase): BnResult[] {
+  const c = test.channels;
+  const total = test.rows.reduce((a, b) => a + b, 0);
+  const layer = layerFor(c, test.seed);
+  const [gamma, beta] = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+  const results: BnResult[] = test.rows.map(() => ({ steps: [], movingMean: [], movingVariance: [] }));
+  for (let step = 0; step < STEPS; step++) {
+    const seed = test.seed * 100 + step;
+    const all = data(total * c, seed + 10, -2, 3);
+    const allW = data(total * c, seed + 20);
+    let from = 0;
+    const parts = test.rows.map((count) => {
+      const rows = (values: Float32Array) => tf.tensor2d(values.subarray(from * c, (from + count) * c), [count, c]);
+      const part = { count, x: tf.variable(rows(all), true), w: rows(allW) };
+      from += count;
+      return part;
+    });
+    let ys: tf.Tensor[] = [];
+    const { value, grads } = tf.variableGrads(() => {
+      const outs = layer.applyInParts(parts.map((p) => p.x));
+      ys = outs.map((y) => tf.keep(y.clone()));
+      const losses = outs.map((out, i) => tf.mul(tf.div(tf.sum(tf.mul(out, parts[i].w)), parts[i].count), parts[i].count / total));
+      return tf.addN(losses) as tf.Scalar;
+    }, [...parts.map((p) => p.x), gamma, beta]);
+    parts.forEach((p, i) => results[i].steps.push({
+      y: Array.from(ys[i].dataSync()), dx: Array.from(grads[p.x.name].dataSync()),
+      dgamma: Array.from(grads[gamma.name].dataSync()), dbeta: Array.from(grads[beta.name].dataSync()),
+    }));
+    tf.dispose([...parts.flatMap((p) => [p.x, p.w]), ...ys, value, ...Object.values(grads)]);
+  }
+  const [, , movingMean, movingVariance] = layer.getWeights();
+  results[0].movingMean = Array.from(movingMean.dataSync());
+  results[0].movingVariance = Array.from(movingVariance.dataSync());
+  for (const v of layer.weights) v.dispose();
+  return results;
+}
+
 async function useBackend(backend: BackendName): Promise<void> {
   await initBackend(backend);
   installKernels(backend);
@@ -245,6 +287,30 @@ if (isMainThread) {
           assertCloseArrays(a[key], whole[key], `${what} ${key} (thread 0)`);
           assert.deepEqual(b[key], a[key], `${what} ${key}: the same in both threads`);
         }
+      }
+    });
+
+    it('in parts on one thread: the two threads\' y, dx, float32-added dgamma / dbeta and moving statistics, bit for bit', async () => {
+      const buffers = createCollectiveBuffers(2, 1 + 2 * 512);
+      const threads = await runWorkers<BnResult[]>([0, 1].map((rank) => ({ kind: 'bn', buffers, rank, cases })));
+      for (const [k, test] of cases.entries()) {
+        await useBackend(test.backend);
+        const [pa, pb] = runParts(test);
+        const [a, b] = [threads[0][k], threads[1][k]];
+        const what = `${test.backend} [${test.rows.join(' + ')}, ${test.channels}]`;
+        for (let step = 0; step < STEPS; step++) {
+          const [sa, sb] = [a.steps[step], b.steps[step]];
+          assert.deepEqual(pa.steps[step].y, sa.y, `${what} step ${step} y (part 0)`);
+          assert.deepEqual(pb.steps[step].y, sb.y, `${what} step ${step} y (part 1)`);
+          assert.deepEqual(pa.steps[step].dx, sa.dx, `${what} step ${step} dx (part 0)`);
+          assert.deepEqual(pb.steps[step].dx, sb.dx, `${what} step ${step} dx (part 1)`);
+          // The gradient exchange adds the threads' gradients in float32.
+          const add32 = (p: number[], q: number[]) => p.map((v, i) => Math.fround(v + q[i]));
+          assert.deepEqual(pa.steps[step].dgamma, add32(sa.dgamma, sb.dgamma), `${what} step ${step} dgamma`);
+          assert.deepEqual(pa.steps[step].dbeta, add32(sa.dbeta, sb.dbeta), `${what} step ${step} dbeta`);
+        }
+        assert.deepEqual(pa.movingMean, a.movingMean, `${what} moving mean`);
+        assert.deepEqual(pa.movingVariance, a.movingVariance, `${what} moving variance`);
       }
     });
 

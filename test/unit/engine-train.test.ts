@@ -170,7 +170,7 @@ describe('engine: training loop', function () {
     const model = buildModel(FCN, 5);
     try {
       const result = await trainAutoencoder(model, small, training(), { seed: 5, signal: AbortSignal.abort() });
-      assert.deepEqual(result, { history: [], bestEpoch: undefined, stoppedEarly: false, cancelled: true, threads: 1 });
+      assert.deepEqual(result, { history: [], bestEpoch: undefined, stoppedEarly: false, cancelled: true, threads: 1, inHalves: false });
     } finally {
       model.dispose();
     }

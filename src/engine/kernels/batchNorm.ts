@@ -7,6 +7,8 @@
 // with the per-channel arithmetic in JS over heap views; elsewhere (cpu, odd c) JS loops.
 // Synchronised mode (setBatchNormSync, for data-parallel training on several threads, each with
 // some rows of every batch): the batch statistics and the sums dx needs are over all threads' rows.
+// In parts (attrs.parts, for one thread replaying a two-thread step): one call holds every
+// thread's rows, sums each part as its thread would and adds the parts' sums as the collective does.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { asKernelFunc, input, type KernelArgs, type PatchedBackendName } from './registry';
@@ -60,10 +62,67 @@ function allreduceCounted(sync: BatchNormSync, count: number, ...parts: Float64A
   return buffer[0];
 }
 
-export interface BatchNormTrainAttrs {
+/**
+ * Rows per thread of a data-parallel step, in rank order, when one call holds them all (their sum
+ * is x's rows): each part's sums are computed as that thread's kernel computes them and added as
+ * the collective adds them, and the dgamma / dbeta outputs are the parts' outputs added as the
+ * gradient exchange adds them (float32). So one thread gets two threads' bytes. Not with sync.
+ */
+export interface BatchNormPartsAttrs {
+  parts?: number[];
+}
+
+export interface BatchNormTrainAttrs extends BatchNormPartsAttrs {
   epsilon: number;
   /** Moving averages keep `momentum` of their value (Keras semantics). */
   momentum: number;
+}
+
+/** The rows of each part of a call's n rows: [n] unless attrs.parts says otherwise. */
+function partsOf(attrs: BatchNormPartsAttrs, n: number, kernelName: string): number[] {
+  const parts = attrs.parts;
+  if (parts === undefined) return [n];
+  if (batchNormSync) throw new Error(`${kernelName}: parts and synchronised mode exclude each other`);
+  if (parts.length < 1 || parts.some((rows) => !Number.isInteger(rows) || rows < 0) || parts.reduce((a, b) => a + b, 0) !== n) {
+    throw new Error(`${kernelName}: parts [${parts}] must be non-negative row counts adding up to x's ${n} rows`);
+  }
+  return parts;
+}
+
+/**
+ * The whole batch's sums from each part's (partials[part][k], Float64): synchronised (one part),
+ * allreduced over the threads; in parts, added in part order into part 0's arrays, as the
+ * collective adds ranks. Returns the whole batch's row count.
+ */
+function combineCounted(sync: BatchNormSync | undefined, parts: number[], partials: Float64Array[][]): number {
+  if (sync) return allreduceCounted(sync, parts[0], ...partials[0]);
+  addParts(partials);
+  return parts.reduce((a, b) => a + b, 0);
+}
+
+/** combineCounted without the count. */
+function combineSums(sync: BatchNormSync | undefined, partials: Float64Array[][]): void {
+  if (sync) for (const values of partials[0]) sync.allreduceSum(values);
+  else addParts(partials);
+}
+
+function addParts(partials: Float64Array[][]): void {
+  const [first, ...rest] = partials;
+  for (const part of rest) {
+    first.forEach((sums, k) => {
+      const add = part[k];
+      for (let j = 0; j < sums.length; j++) sums[j] += add[j];
+    });
+  }
+}
+
+/** Float32 outputs of each part, added in part order in float32 (as the gradient exchange's tf.add). */
+function addOutputs(out: Float32Array, perPart: Float32Array[]): void {
+  out.set(perPart[0]);
+  for (let p = 1; p < perPart.length; p++) {
+    const add = perPart[p];
+    for (let j = 0; j < out.length; j++) out[j] += add[j];
+  }
 }
 
 function channelsOf(x: TensorInfo, kernelName: string): [number, number] {
@@ -72,11 +131,22 @@ function channelsOf(x: TensorInfo, kernelName: string): [number, number] {
   return [x.shape[0], x.shape[1]];
 }
 
+/** The first row of each part. */
+function partStarts(parts: number[]): number[] {
+  const starts: number[] = [];
+  let at = 0;
+  for (const rows of parts) {
+    starts.push(at);
+    at += rows;
+  }
+  return starts;
+}
+
 /**
  * Inputs x [n, c], gamma, beta, movingMean, movingVariance [c]. Outputs y [n, c], then [c]: batch
  * mean, 1 / sqrt(biased batch variance + epsilon) (kept for the gradient), new moving mean and new
  * moving variance (moving - (moving - batch) * (1 - momentum), as tfjs-layers computes it).
- * Synchronised, the batch is all threads' rows (see setBatchNormSync).
+ * Synchronised, the batch is all threads' rows (see setBatchNormSync); in parts, see BatchNormPartsAttrs.
  */
 function batchNormTrain(backendName: PatchedBackendName, args: KernelArgs): TensorInfo[] {
   const name = BATCH_NORM_TRAIN_KERNEL;
@@ -84,12 +154,13 @@ function batchNormTrain(backendName: PatchedBackendName, args: KernelArgs): Tens
   const attrs = args.attrs as unknown as BatchNormTrainAttrs;
   const xi = input(args.inputs, 'x', name);
   const [n, c] = channelsOf(xi, name);
+  const parts = partsOf(attrs, n, name);
   const ins = ['gamma', 'beta', 'movingMean', 'movingVariance'].map((k) => input(args.inputs, k, name));
   const y = ops.alloc([n, c]);
   const outs = [0, 1, 2, 3].map(() => ops.alloc([c]));
   try {
-    if (backendName === 'wasm' && c % 4 === 0) trainSimd(ops, args.backend as BackendWasm, attrs, xi, ins, y, outs, n, c, batchNormSync);
-    else trainJs(ops, attrs, xi, ins, y, outs, n, c, batchNormSync);
+    if (backendName === 'wasm' && c % 4 === 0) trainSimd(ops, args.backend as BackendWasm, attrs, xi, ins, y, outs, parts, c, batchNormSync);
+    else trainJs(ops, attrs, xi, ins, y, outs, parts, c, batchNormSync);
   } catch (err) {
     // E.g. the collective was aborted: free the outputs the engine will never see.
     ops.dispose(y, ...outs);
@@ -100,7 +171,8 @@ function batchNormTrain(backendName: PatchedBackendName, args: KernelArgs): Tens
 
 /** The forward kernel's JS path (cpu, or c not a multiple of 4). */
 function trainJs(
-  ops: RawOps, attrs: BatchNormTrainAttrs, xi: TensorInfo, ins: TensorInfo[], y: TensorInfo, outs: TensorInfo[], n: number, c: number, sync: BatchNormSync | undefined,
+  ops: RawOps, attrs: BatchNormTrainAttrs, xi: TensorInfo, ins: TensorInfo[], y: TensorInfo, outs: TensorInfo[], parts: number[], c: number,
+  sync: BatchNormSync | undefined,
 ): void {
   // Views after the last allocation (a growing wasm heap detaches older ones).
   const x = ops.f32(xi);
@@ -108,27 +180,38 @@ function trainJs(
   const yv = ops.f32(y);
   const [meanOut, invStdOut, newMean, newVariance] = outs.map((t) => ops.f32(t));
   const f = Math.fround;
-  const sum = new Float64Array(c);
-  for (let r = 0; r < n; r++) {
-    const row = r * c;
-    for (let j = 0; j < c; j++) sum[j] += x[row + j];
-  }
-  const count = sync ? allreduceCounted(sync, n, sum) : n;
-  for (let j = 0; j < c; j++) meanOut[j] = f(sum[j] / count);
-  sum.fill(0);
-  for (let r = 0; r < n; r++) {
-    const row = r * c;
-    for (let j = 0; j < c; j++) {
-      const d = x[row + j] - meanOut[j];
-      sum[j] += d * d;
+  const starts = partStarts(parts);
+  const n = xi.shape[0];
+  // Per part (its thread's rows), column sums in Float64, row after row.
+  const sums = parts.map((rows, p) => {
+    const sum = new Float64Array(c);
+    for (let r = starts[p]; r < starts[p] + rows; r++) {
+      const row = r * c;
+      for (let j = 0; j < c; j++) sum[j] += x[row + j];
     }
-  }
-  sync?.allreduceSum(sum);
+    return [sum];
+  });
+  const count = combineCounted(sync, parts, sums);
+  const sum = sums[0][0];
+  for (let j = 0; j < c; j++) meanOut[j] = f(sum[j] / count);
+  const squares = parts.map((rows, p) => {
+    const square = new Float64Array(c);
+    for (let r = starts[p]; r < starts[p] + rows; r++) {
+      const row = r * c;
+      for (let j = 0; j < c; j++) {
+        const d = x[row + j] - meanOut[j];
+        square[j] += d * d;
+      }
+    }
+    return [square];
+  });
+  combineSums(sync, squares);
+  const square = squares[0][0];
   const scale = new Float64Array(c);
   const shift = new Float64Array(c);
   const decay = f(1 - attrs.momentum);
   for (let j = 0; j < c; j++) {
-    const variance = f(sum[j] / count);
+    const variance = f(square[j] / count);
     const invStd = f(1 / Math.sqrt(variance + attrs.epsilon));
     invStdOut[j] = invStd;
     scale[j] = invStd * gamma[j];
@@ -147,20 +230,22 @@ function trainJs(
  * dbeta [c]; dx includes the paths through the batch mean and variance:
  * dx = gamma invStd / n (n dy - dbeta - xhat dgamma), xhat = (x - mean) invStd.
  * Synchronised, n, dbeta and dgamma in dx are all threads' (N and the global sums), while the
- * dgamma and dbeta outputs are this thread's rows' (see setBatchNormSync).
+ * dgamma and dbeta outputs are this thread's rows' (see setBatchNormSync); in parts, see
+ * BatchNormPartsAttrs.
  */
 function batchNormGrad(backendName: PatchedBackendName, args: KernelArgs): TensorInfo[] {
   const name = BATCH_NORM_GRAD_KERNEL;
   const ops = opsFor(backendName, args.backend);
   const xi = input(args.inputs, 'x', name);
   const [n, c] = channelsOf(xi, name);
+  const parts = partsOf(args.attrs as unknown as BatchNormPartsAttrs, n, name);
   const ins = ['dy', 'mean', 'invStd', 'gamma'].map((k) => input(args.inputs, k, name));
   const dxi = ops.alloc([n, c]);
   const dgi = ops.alloc([c]);
   const dbi = ops.alloc([c]);
   try {
-    if (backendName === 'wasm' && c % 4 === 0) gradSimd(ops, args.backend as BackendWasm, xi, ins, dxi, dgi, dbi, n, c, batchNormSync);
-    else gradJs(ops, xi, ins, dxi, dgi, dbi, n, c, batchNormSync);
+    if (backendName === 'wasm' && c % 4 === 0) gradSimd(ops, args.backend as BackendWasm, xi, ins, dxi, dgi, dbi, parts, c, batchNormSync);
+    else gradJs(ops, xi, ins, dxi, dgi, dbi, parts, c, batchNormSync);
   } catch (err) {
     ops.dispose(dxi, dgi, dbi);
     throw err;
@@ -170,29 +255,37 @@ function batchNormGrad(backendName: PatchedBackendName, args: KernelArgs): Tenso
 
 /** The backward kernel's JS path (cpu, or c not a multiple of 4). */
 function gradJs(
-  ops: RawOps, xi: TensorInfo, ins: TensorInfo[], dxi: TensorInfo, dgi: TensorInfo, dbi: TensorInfo, n: number, c: number, sync: BatchNormSync | undefined,
+  ops: RawOps, xi: TensorInfo, ins: TensorInfo[], dxi: TensorInfo, dgi: TensorInfo, dbi: TensorInfo, parts: number[], c: number,
+  sync: BatchNormSync | undefined,
 ): void {
   const x = ops.f32(xi);
   const [dy, mean, invStd, gamma] = ins.map((t) => ops.f32(t));
   const dx = ops.f32(dxi);
-  const dgamma = ops.f32(dgi);
-  const dbeta = ops.f32(dbi);
-  const sumDy = new Float64Array(c);
-  const sumDyXc = new Float64Array(c);
-  for (let r = 0; r < n; r++) {
-    const row = r * c;
-    for (let j = 0; j < c; j++) {
-      const g = dy[row + j];
-      sumDy[j] += g;
-      sumDyXc[j] += g * (x[row + j] - mean[j]);
+  const starts = partStarts(parts);
+  const n = xi.shape[0];
+  // Each part's sums, and its dgamma / dbeta as its thread outputs them.
+  const dgammas: Float32Array[] = [];
+  const dbetas: Float32Array[] = [];
+  const partials = parts.map((rows, p) => {
+    const sumDy = new Float64Array(c);
+    const sumDyXc = new Float64Array(c);
+    for (let r = starts[p]; r < starts[p] + rows; r++) {
+      const row = r * c;
+      for (let j = 0; j < c; j++) {
+        const g = dy[row + j];
+        sumDy[j] += g;
+        sumDyXc[j] += g * (x[row + j] - mean[j]);
+      }
     }
-  }
-  for (let j = 0; j < c; j++) {
-    dgamma[j] = sumDyXc[j] * invStd[j];
-    dbeta[j] = sumDy[j];
-  }
+    dgammas.push(Float32Array.from(sumDyXc, (s, j) => s * invStd[j]));
+    dbetas.push(Float32Array.from(sumDy));
+    return [sumDy, sumDyXc];
+  });
+  addOutputs(ops.f32(dgi), dgammas);
+  addOutputs(ops.f32(dbi), dbetas);
   // From here on the sums and count are the whole batch's.
-  const count = sync ? allreduceCounted(sync, n, sumDy, sumDyXc) : n;
+  const count = combineCounted(sync, parts, partials);
+  const [sumDy, sumDyXc] = partials[0];
   // dx = a dy + b (x - mean) + d per channel.
   const a = new Float64Array(c);
   const b = new Float64Array(c);
@@ -212,15 +305,16 @@ function gradJs(
 
 /** The forward kernel's wasm path: two SIMD passes (moments, normalise) and c-sized JS in between. */
 function trainSimd(
-  ops: RawOps, backend: BackendWasm, attrs: BatchNormTrainAttrs, xi: TensorInfo, ins: TensorInfo[], y: TensorInfo, outs: TensorInfo[], n: number, c: number,
+  ops: RawOps, backend: BackendWasm, attrs: BatchNormTrainAttrs, xi: TensorInfo, ins: TensorInfo[], y: TensorInfo, outs: TensorInfo[], parts: number[], c: number,
   sync: BatchNormSync | undefined,
 ): void {
   const [gammaI, betaI, movingMeanI, movingVarianceI] = ins;
   const [meanI, invStdI, newMeanI, newVarianceI] = outs;
   const at = (t: TensorInfo) => heapOffset(backend, t);
   const simd = batchNormSimd(backend);
+  const n = xi.shape[0];
   // The batch variance goes into newVariance's slot first and is replaced by the moving average.
-  if (sync) syncedStatsSimd(ops, simd, sync, at, xi, meanI, newVarianceI, n, c);
+  if (sync || parts.length > 1) pooledStatsSimd(ops, simd, sync, at, xi, meanI, newVarianceI, parts, c);
   else simd.bnStats(at(xi), at(meanI), at(newVarianceI), n, c, n);
   const scaleI = ops.alloc([c]);
   const [gamma, movingMean, movingVariance, mean, invStdOut, newMean, newVariance, scale] =
@@ -240,28 +334,33 @@ function trainSimd(
 }
 
 /**
- * trainSimd's moments over all threads' rows in one allreduce: this thread's mean and biased
- * variance (SIMD, two-pass over its rows), sent as n * mean and n * (variance + mean^2) in Float64
- * with the row count; the batch's mean is S / N and its variance Q / N - mean^2. One meeting point
- * instead of two (sums, then squares about the global mean): fcn-deep has seven batch norms, and
- * each meeting costs both threads the other's lag. Float64 keeps Q / N - mean^2 exact to far below
- * float32 unless mean^2 / variance exceeds ~1e8.
+ * trainSimd's moments over all threads' rows (synchronised: one allreduce; in parts: each part's
+ * added): each thread's mean and biased variance (SIMD, two-pass over its rows), sent as
+ * n * mean and n * (variance + mean^2) in Float64 with the row count; the batch's mean is S / N
+ * and its variance Q / N - mean^2. One meeting point instead of two (sums, then squares about the
+ * global mean): fcn-deep has seven batch norms, and each meeting costs both threads the other's
+ * lag. Float64 keeps Q / N - mean^2 exact to far below float32 unless mean^2 / variance exceeds ~1e8.
  */
-function syncedStatsSimd(
-  ops: RawOps, simd: BatchNormSimd, sync: BatchNormSync, at: (t: TensorInfo) => number,
-  xi: TensorInfo, meanI: TensorInfo, varianceI: TensorInfo, n: number, c: number,
+function pooledStatsSimd(
+  ops: RawOps, simd: BatchNormSimd, sync: BatchNormSync | undefined, at: (t: TensorInfo) => number,
+  xi: TensorInfo, meanI: TensorInfo, varianceI: TensorInfo, parts: number[], c: number,
 ): void {
-  const sums = new Float64Array(c);
-  const squares = new Float64Array(c);
-  if (n > 0) {
-    simd.bnStats(at(xi), at(meanI), at(varianceI), n, c, n);
-    const [mean, variance] = [meanI, varianceI].map((t) => ops.f32(t));
-    for (let j = 0; j < c; j++) {
-      sums[j] = n * mean[j];
-      squares[j] = n * (variance[j] + mean[j] * mean[j]);
+  const starts = partStarts(parts);
+  const partials = parts.map((rows, p) => {
+    const sums = new Float64Array(c);
+    const squares = new Float64Array(c);
+    if (rows > 0) {
+      simd.bnStats(at(xi) + 4 * starts[p] * c, at(meanI), at(varianceI), rows, c, rows);
+      const [mean, variance] = [meanI, varianceI].map((t) => ops.f32(t));
+      for (let j = 0; j < c; j++) {
+        sums[j] = rows * mean[j];
+        squares[j] = rows * (variance[j] + mean[j] * mean[j]);
+      }
     }
-  }
-  const count = allreduceCounted(sync, n, sums, squares);
+    return [sums, squares];
+  });
+  const count = combineCounted(sync, parts, partials);
+  const [sums, squares] = partials[0];
   const [mean, variance] = [meanI, varianceI].map((t) => ops.f32(t));
   for (let j = 0; j < c; j++) {
     const m = sums[j] / count;
@@ -272,34 +371,50 @@ function syncedStatsSimd(
 
 /** The backward kernel's wasm path: two SIMD passes (column sums, dx) and c-sized JS in between. */
 function gradSimd(
-  ops: RawOps, backend: BackendWasm, xi: TensorInfo, ins: TensorInfo[], dxi: TensorInfo, dgi: TensorInfo, dbi: TensorInfo, n: number, c: number,
+  ops: RawOps, backend: BackendWasm, xi: TensorInfo, ins: TensorInfo[], dxi: TensorInfo, dgi: TensorInfo, dbi: TensorInfo, parts: number[], c: number,
   sync: BatchNormSync | undefined,
 ): void {
   const [dyI, meanI, invStdI, gammaI] = ins;
   const coefI = ops.alloc([3 * c]);
   const at = (t: TensorInfo) => heapOffset(backend, t);
   const simd = batchNormSimd(backend);
-  simd.bnGradSums(at(dyI), at(xi), at(meanI), at(dbi), at(dgi), n, c);
-  const [invStd, gamma, dgamma, dbeta, coef] = [invStdI, gammaI, dgi, dbi, coefI].map((t) => ops.f32(t));
-  // Synchronised: the whole batch's sums for dx (the outputs keep this thread's). Without sync
-  // sumDyXc is dgamma itself: each dg below is read before dgamma[j] is scaled in place.
+  const n = xi.shape[0];
   let count = n;
-  let sumDy: ArrayLike<number> = dbeta;
-  let sumDyXc: ArrayLike<number> = dgamma;
-  if (sync) {
-    const [globalDy, globalDyXc] = [Float64Array.from(dbeta), Float64Array.from(dgamma)];
+  let sumDy: ArrayLike<number>;
+  let sumDyXc: ArrayLike<number>;
+  if (sync || parts.length > 1) {
+    // The whole batch's sums for dx; the outputs are each part's (its thread's), added.
+    const starts = partStarts(parts);
+    const dgammas: Float32Array[] = [];
+    const dbetas: Float32Array[] = [];
+    const partials = parts.map((rows, p) => {
+      const offset = 4 * starts[p] * c;
+      simd.bnGradSums(at(dyI) + offset, at(xi) + offset, at(meanI), at(dbi), at(dgi), rows, c);
+      const [invStd, dgamma, dbeta] = [invStdI, dgi, dbi].map((t) => ops.f32(t));
+      dgammas.push(Float32Array.from(dgamma, (s, j) => s * invStd[j]));
+      dbetas.push(Float32Array.from(dbeta));
+      return [Float64Array.from(dbeta), Float64Array.from(dgamma)];
+    });
     try {
-      count = allreduceCounted(sync, n, globalDy, globalDyXc);
+      count = combineCounted(sync, parts, partials);
     } catch (err) {
       ops.dispose(coefI);
       throw err;
     }
-    [sumDy, sumDyXc] = [globalDy, globalDyXc];
+    [sumDy, sumDyXc] = partials[0];
+    addOutputs(ops.f32(dgi), dgammas);
+    addOutputs(ops.f32(dbi), dbetas);
+  } else {
+    // sumDyXc is dgamma itself: each dg below is read before dgamma[j] is scaled in place.
+    simd.bnGradSums(at(dyI), at(xi), at(meanI), at(dbi), at(dgi), n, c);
+    [sumDy, sumDyXc] = [ops.f32(dbi), ops.f32(dgi)];
   }
+  const [invStd, gamma, dgamma, coef] = [invStdI, gammaI, dgi, coefI].map((t) => ops.f32(t));
+  const scaleDgamma = !(sync || parts.length > 1);
   for (let j = 0; j < c; j++) {
     const s = invStd[j];
     const dg = Math.fround(sumDyXc[j] * s);
-    dgamma[j] = Math.fround(dgamma[j] * s);
+    if (scaleDgamma) dgamma[j] = Math.fround(dgamma[j] * s);
     const a = gamma[j] * s;
     coef[j] = a;
     coef[c + j] = -a * s * dg / count;

@@ -83,9 +83,38 @@ export class FastBatchNormalization extends tfl.layers.Layer {
     });
   }
 
-  /** One kernel forward, one backward; the moving averages come out of the forward kernel. */
-  private trainFused(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, movingMean: tf.Tensor, movingVariance: tf.Tensor): tf.Tensor[] {
-    const attrs: BatchNormTrainAttrs = { epsilon: this.epsilon, momentum: this.momentum };
+  /**
+   * Training mode on the rows each thread of a two-thread data-parallel step holds (parts[0] the
+   * main thread's, parts[1] the engine thread's), all on this thread: the batch statistics, the
+   * moving averages, y, dx, dgamma and dbeta come out bit for bit as the two threads compute them
+   * (kernels/batchNorm.ts, BatchNormPartsAttrs). Needs the fused kernels (wasm, cpu).
+   */
+  applyInParts(parts: tf.Tensor[]): tf.Tensor[] {
+    return tf.tidy(() => {
+      const { gamma, beta, movingMean, movingVariance } = this;
+      if (!gamma || !beta || !movingMean || !movingVariance) throw new Error('AelabBatchNormalization: call before build');
+      if (findKernel(BATCH_NORM_TRAIN_KERNEL, tf.getBackend()) === undefined || findKernel(BATCH_NORM_GRAD_KERNEL, tf.getBackend()) === undefined) {
+        throw new Error(`AelabBatchNormalization: training in parts needs its kernels, not registered on ${tf.getBackend()}`);
+      }
+      const channels = parts[0].shape[parts[0].rank - 1];
+      const rows = parts.map((p) => p.size / channels);
+      // Concat and split copy values; their gradients (split, concat) copy them back.
+      const x = tf.concat(parts.map((p) => tf.reshape(p, [-1, channels])), 0);
+      const [y, newMean, newVariance] = this.trainFused(x, gamma.read(), beta.read(), movingMean.read(), movingVariance.read(), rows);
+      movingMean.write(newMean);
+      movingVariance.write(newVariance);
+      tf.dispose([newMean, newVariance]);
+      return tf.split(y, rows, 0).map((part, i) => tf.reshape(part, parts[i].shape));
+    });
+  }
+
+  /**
+   * One kernel forward, one backward; the moving averages come out of the forward kernel. With
+   * `parts`, x holds the rows of each thread of a data-parallel step (see applyInParts).
+   */
+  private trainFused(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, movingMean: tf.Tensor, movingVariance: tf.Tensor, parts?: number[]): tf.Tensor[] {
+    const attrs: BatchNormTrainAttrs = { epsilon: this.epsilon, momentum: this.momentum, ...(parts ? { parts } : {}) };
+    const gradAttrs: tf.NamedAttrMap = parts ? { parts } : {};
     let moving: tf.Tensor[] = [];
     const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
       const [xx, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
@@ -99,7 +128,7 @@ export class FastBatchNormalization extends tfl.layers.Layer {
         value: y,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [sx, sMean, sInvStd, sGamma] = saved;
-          return tf.engine().runKernel(BATCH_NORM_GRAD_KERNEL, { dy, x: sx, mean: sMean, invStd: sInvStd, gamma: sGamma }, {}) as tf.Tensor[];
+          return tf.engine().runKernel(BATCH_NORM_GRAD_KERNEL, { dy, x: sx, mean: sMean, invStd: sInvStd, gamma: sGamma }, gradAttrs) as tf.Tensor[];
         },
       };
     });
