@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import type { DatasetAccess, DatasetReader } from './experimentFile/dataChecks';
 import { InputError } from './errors';
-import { openRegularFile, readAt } from './fileAccess';
+import { fsReason, openRegularFile, readAt } from './fileAccess';
+import type { EntryKind, FolderReader } from './imageFolderPlan';
 import type { ResolvedDataConfig, ResolvedIdxFiles } from './experiment.generated';
 import { checkBodyLength, isGzip, parseHeader, type IdxHeader, type IdxKind } from './idxFormat';
 
@@ -144,7 +145,7 @@ export function locateDatasetFiles(cfg: ResolvedDataConfig, baseDir: string): Da
     }
     case 'mvtec':
     case 'folder':
-      // Image folders are checked by the engine's loader (engine/images), at their keys.
+      // Image folders are listed and checked by imageFolderPlan.ts, at their keys.
       throw new InputError(`data.dataset ${cfg.dataset} is a folder of images, not IDX files`);
     default: {
       const unknownDataset: never = cfg.dataset;
@@ -240,13 +241,63 @@ export function readIdxLabelPrefix(file: string, limit: number): Uint8Array {
   }
 }
 
+function entryKind(e: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): EntryKind {
+  return e.isSymbolicLink() ? 'symlink' : e.isDirectory() ? 'directory' : e.isFile() ? 'file' : 'other';
+}
+
+/** Image folders through Node's fs: listings, stats and the two ends of each file, never whole images. */
+export const nodeFolderReader: FolderReader = {
+  resolve: (baseDir, given) => path.resolve(baseDir, given),
+  join: (dir, name) => path.join(dir, name),
+  isInside: (child, parent) => {
+    const rel = path.relative(parent, child);
+    return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  },
+  realPath: (p) => {
+    try {
+      return { real: fs.realpathSync(p) };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return { error: code === 'ELOOP' ? 'loop' : code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : fsReason(err) };
+    }
+  },
+  kind: (p) => {
+    try {
+      return entryKind(fs.statSync(p));
+    } catch {
+      return 'missing';
+    }
+  },
+  list: (dir) => fs.readdirSync(dir, { withFileTypes: true }).map((e) => ({ name: e.name, kind: entryKind(e) })),
+  readEnds: (file, head, tail) => {
+    let opened: { fd: number; size: number };
+    try {
+      opened = openRegularFile(file);
+    } catch (err) {
+      return { problem: (err as Error).message };
+    }
+    try {
+      const { fd, size } = opened;
+      const first = readAt(fd, 0, Math.min(size, head));
+      const lastBytes = Math.min(size, tail);
+      return { size, head: first, tail: lastBytes > 0 ? readAt(fd, size - lastBytes, lastBytes) : new Uint8Array(0) };
+    } finally {
+      fs.closeSync(opened.fd);
+    }
+  },
+};
+
 export const nodeDatasetReader: DatasetReader = {
   locate: (data, baseDir) => locateDatasetFiles(data, baseDir).files,
   header: (file, kind) => readIdxHeader(file, kind),
   labels: (file, limit) => readIdxLabelPrefix(file, limit),
+  folders: nodeFolderReader,
 };
 
-/** Dataset access for the experiment file at `experimentPath` (relative data.files start beside it). */
-export function datasetAccessFor(experimentPath: string): DatasetAccess {
-  return { reader: nodeDatasetReader, baseDir: path.dirname(path.resolve(experimentPath)) };
+/**
+ * Dataset access for the experiment file at `experimentPath` (relative data.files start beside
+ * it); image folders must lie inside `workspaceRoot` (default: the experiment file's folder, as in a run).
+ */
+export function datasetAccessFor(experimentPath: string, workspaceRoot?: string): DatasetAccess {
+  return { reader: nodeDatasetReader, baseDir: path.dirname(path.resolve(experimentPath)), workspaceRoot };
 }

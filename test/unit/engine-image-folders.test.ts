@@ -161,9 +161,9 @@ describe('engine: image-folder datasets', function () {
         const whole = fs.readFileSync(path.join(truncated, f));
         fs.writeFileSync(path.join(truncated, f), new Uint8Array(whole.subarray(0, Math.floor(whole.length / 2))));
       }
-      await rejectsAt(loadDataset(folderCfg('bad/truncated'), dir), 'data.normalDir', 'cut.jpg', 'cannot decode');
+      await rejectsAt(loadDataset(folderCfg('bad/truncated'), dir), 'data.normalDir', 'cut.jpg', 'truncated');
       fs.rmSync(path.join(truncated, 'cut.jpg'));
-      await rejectsAt(loadDataset(folderCfg('bad/truncated'), dir), 'data.normalDir', 'cut.png', 'cannot decode');
+      await rejectsAt(loadDataset(folderCfg('bad/truncated'), dir), 'data.normalDir', 'cut.png', 'truncated');
 
       const loop = make('loop');
       good(loop, 3);

@@ -4,6 +4,7 @@
 // and anomalous test images. The files are read through an injected reader, so this stays pure;
 // the Node reader is engine/datasetReader.ts (the same readers the engine loads with).
 import type { ResolvedDataConfig, ResolvedExperiment, ResolvedIdxFiles } from '../experiment.generated';
+import { planImageFolders, type FolderPlan, type FolderReader } from '../imageFolderPlan';
 import { rngFor } from '../rng';
 import { SSIM_WINDOW_SIZE } from '../ssim';
 import { Issue, Seg } from './problems';
@@ -18,12 +19,16 @@ export interface DatasetReader {
   header(file: string, kind: 'images' | 'labels'): number[];
   /** The first `limit` labels of a labels file. */
   labels(file: string, limit: number): Uint8Array;
+  /** Image folders (mvtec, folder): listings, stats, the two ends of each file. */
+  folders: FolderReader;
 }
 
 /** How to reach the dataset: the reader, and the folder relative `data.files` paths start from. */
 export interface DatasetAccess {
   reader: DatasetReader;
   baseDir: string;
+  /** Image folders must lie inside it (default: baseDir, as a run's default). */
+  workspaceRoot?: string;
 }
 
 const ROLES: readonly IdxRole[] = ['trainImages', 'trainLabels', 'testImages', 'testLabels'];
@@ -43,8 +48,7 @@ interface Split {
 /** Problems with the dataset, located at the key to change; empty when a run would get going. */
 export function datasetIssues(x: ResolvedExperiment, access: DatasetAccess): Issue[] {
   const issues: Issue[] = [];
-  // Image folders: the engine's loader checks them at their keys before the run folder exists.
-  if (x.data.dataset === 'mvtec' || x.data.dataset === 'folder') return issues;
+  if (x.data.dataset === 'mvtec' || x.data.dataset === 'folder') return imageFolderIssues(x, access);
   const error = (segs: Seg[], message: string) => issues.push({ segs, anchor: 'value', message, severity: 'error' });
   const fileKey = (role: IdxRole): Seg[] => (x.data.dataset === 'idx' ? ['data', 'files', role] : ['data', 'dataset']);
   let files: ResolvedIdxFiles;
@@ -83,6 +87,20 @@ export function datasetIssues(x: ResolvedExperiment, access: DatasetAccess): Iss
   issues.push(...imageSizeIssues(x, train.width, train.height));
   issues.push(...trainingSetIssues(x, train, files, access.reader));
   issues.push(...testSetIssues(x, test, files, access.reader));
+  return issues;
+}
+
+/** The problems the engine's loader would raise first (the same plan), then the image size against the model. */
+function imageFolderIssues(x: ResolvedExperiment, access: DatasetAccess): Issue[] {
+  let planned: { plan?: FolderPlan; problems: { key: readonly string[]; message: string }[] };
+  try {
+    planned = planImageFolders(x.data, access.baseDir, { workspaceRoot: access.workspaceRoot ?? access.baseDir, seed: x.seed }, access.reader.folders);
+  } catch (err) {
+    return [{ segs: ['data'], anchor: 'mapping', severity: 'error', message: `image folders: ${messageOf(err)}` }];
+  }
+  const issues: Issue[] = planned.problems.map((p) => ({ segs: [...p.key], anchor: p.key.length > 1 ? 'value' : 'mapping', severity: 'error', message: p.message }));
+  const size = planned.plan?.size;
+  if (issues.length === 0 && size) issues.push(...imageSizeIssues(x, size[1], size[0]));
   return issues;
 }
 

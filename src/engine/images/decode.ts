@@ -2,25 +2,17 @@
 // pngjs and jpeg-js, pure JavaScript (no native build, so the .vsix works on every platform).
 // Every failure is an ImageFileError naming the file; nothing here throws anything else.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
+import { isJpeg, isPng, MAX_IMAGE_FILE_BYTES as MAX_FILE_BYTES, MAX_IMAGE_MEGAPIXELS as MAX_MEGAPIXELS } from '../../core/imageHeaders';
 
-export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
-/** Larger files are refused before reading (a folder image dataset has no business with them). */
-const MAX_FILE_BYTES = 64 * 1024 * 1024;
-/** Larger images are refused from their header, before the decoder allocates them. */
-const MAX_MEGAPIXELS = 40;
+export { IMAGE_EXTENSIONS, isImageFileName } from '../../core/imageHeaders';
 
 export class ImageFileError extends Error {
   override name = 'ImageFileError';
   constructor(readonly file: string, message: string) {
     super(`${file}: ${message}`);
   }
-}
-
-export function isImageFileName(name: string): boolean {
-  return IMAGE_EXTENSIONS.includes(path.extname(name).toLowerCase());
 }
 
 export interface DecodedImage {
@@ -47,13 +39,10 @@ function readImageBytes(file: string): Buffer {
   return fs.readFileSync(file);
 }
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
 function decodeToRgba(file: string, bytes: Buffer): { width: number; height: number; rgba: Uint8Array } {
-  const isPng = PNG_SIGNATURE.every((b, i) => bytes[i] === b);
-  const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
+  const pngFile = isPng(bytes);
   try {
-    if (isPng) {
+    if (pngFile) {
       if (bytes.length < 24) throw new Error('truncated before the image header');
       const megapixels = (bytes.readUInt32BE(16) * bytes.readUInt32BE(20)) / 1e6;
       if (megapixels > MAX_MEGAPIXELS) throw new Error(`${megapixels.toFixed(0)} megapixels: larger than the ${MAX_MEGAPIXELS} allowed`);
@@ -61,12 +50,12 @@ function decodeToRgba(file: string, bytes: Buffer): { width: number; height: num
       const png = PNG.sync.read(bytes);
       return { width: png.width, height: png.height, rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
     }
-    if (isJpeg) {
+    if (isJpeg(bytes)) {
       const image = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxResolutionInMP: MAX_MEGAPIXELS, maxMemoryUsageInMB: 512 });
       return { width: image.width, height: image.height, rgba: image.data };
     }
   } catch (err) {
-    throw new ImageFileError(file, `cannot decode as ${isPng ? 'PNG' : 'JPEG'} (damaged or truncated?): ${(err as Error).message}`);
+    throw new ImageFileError(file, `cannot decode as ${pngFile ? 'PNG' : 'JPEG'} (damaged or truncated?): ${(err as Error).message}`);
   }
   throw new ImageFileError(file, 'not a PNG or JPEG file (its first bytes are neither signature)');
 }
