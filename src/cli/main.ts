@@ -70,7 +70,7 @@ function readExperimentText(file: string, io: Io): string | undefined {
 function readExperiment(file: string, overrides: string[], io: Io, checkData = true) {
   const text = readExperimentText(file, io);
   if (text === undefined) return undefined;
-  const result = applyOverrides(text, file, overrides, checkData ? datasetAccessFor(file) : undefined);
+  const result = applyOverrides(text, file, overrides, checkData ? datasetAccessFor(file, io.cwd) : undefined);
   printProblems(result.problems, io);
   return result.ok ? result.experiment : undefined;
 }
@@ -225,7 +225,7 @@ function commandValidate(args: string[], io: Io): number {
       continue;
     }
     // A sweep is checked point by point, as `aelab sweep` would before running anything.
-    const result = expandSweep(text, file, [], { yes: true, dataset: datasetAccessFor(file) });
+    const result = expandSweep(text, file, [], { yes: true, dataset: datasetAccessFor(file, io.cwd) });
     printProblems(result.problems, io);
     const experiment = result.base;
     if (!result.ok || !experiment) {

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { DatasetAccess, Problem, validateExperiment, ValidationResult } from '../core/config';
 import { datasetAccessFor } from '../core/datasetFiles';
 import { Disposable } from './lifecycle';
+import { folderFor } from './settings';
 
 export const DIAGNOSTIC_SOURCE = 'aelab';
 const DEBOUNCE_MS = 250;
@@ -30,9 +31,12 @@ export function toDiagnostic(p: Problem): vscode.Diagnostic {
   return d;
 }
 
-/** Dataset checks for files on disk (relative data.files start beside the file); none for unsaved ones. */
+/**
+ * Dataset checks for files on disk (relative data.files start beside the file; image folders must
+ * lie in the workspace folder a run from here gets); none for unsaved ones.
+ */
 export function datasetAccessOf(uri: vscode.Uri): DatasetAccess | undefined {
-  return uri.scheme === 'file' ? datasetAccessFor(uri.fsPath) : undefined;
+  return uri.scheme === 'file' ? datasetAccessFor(uri.fsPath, folderFor(uri)?.uri.fsPath) : undefined;
 }
 
 export class ExperimentDiagnostics extends Disposable {
