@@ -53,7 +53,7 @@ export interface FolderPlan {
 }
 
 /** Problems listed one by one; past this many, one more says how many were left out. */
-export const MAX_FOLDER_PROBLEMS = 100;
+export const MAX_FOLDER_PROBLEMS = 50;
 
 interface Entry {
   file: string;
