@@ -89,7 +89,7 @@ class Lister {
     throw new LayoutError(message);
   }
 
-  /** A folder the experiment names: it must exist, be a folder and lie inside the workspace. */
+  /** A folder the experiment names: it must exist, be a folder and lie inside the workspace (symlinks followed). */
   folder(given: string, key: FolderKey, what: string): string {
     const dir = this.fsr.resolve(this.baseDir, given);
     const real = this.fsr.realPath(dir);
@@ -99,10 +99,20 @@ class Lister {
     return real.real;
   }
 
+  /** The entries of `dir`; one that cannot be listed is a problem (and lists nothing). */
+  entries(dir: string, key: FolderKey): { name: string; kind: EntryKind }[] {
+    try {
+      return this.fsr.list(dir);
+    } catch (err) {
+      this.add(key, `${dir}: cannot list: ${err instanceof Error ? err.message : String(err)}`);
+      return [];
+    }
+  }
+
   /** Image files directly in `dir`, sorted by name; symlinks followed (a loop, a broken link or a target outside the workspace is a problem). */
   images(dir: string, key: FolderKey, allowEmpty = false): Entry[] {
     const found: Entry[] = [];
-    for (const { name, kind } of this.fsr.list(dir).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const { name, kind } of this.entries(dir, key).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (!isImageFileName(name) || kind === 'directory') continue;
       const file = this.fsr.join(dir, name);
       if (kind === 'symlink') {
@@ -123,8 +133,8 @@ class Lister {
     return found;
   }
 
-  subfolders(dir: string): string[] {
-    return this.fsr.list(dir).filter((e) => e.kind === 'directory').map((e) => e.name).sort();
+  subfolders(dir: string, key: FolderKey): string[] {
+    return this.entries(dir, key).filter((e) => e.kind === 'directory').map((e) => e.name).sort();
   }
 
   /** Pairs masks with anomalous images by name (`x.png` or `x_mask.png` for image `x.*`): a mask without its image, or an image without its mask, is a problem. */
@@ -153,26 +163,27 @@ function mvtecLayout(cfg: ResolvedDataConfig, lister: Lister, fsr: FolderReader)
   const root = lister.folder(cfg.root, ['data', 'root'], 'data.root');
   const key = ['data', 'category'];
   const base = fsr.join(root, cfg.category);
-  if (fsr.kind(base) === 'missing') lister.fatal(key, `category ${cfg.category} not found: ${base} does not exist (categories there: ${lister.subfolders(root).join(', ') || 'none'})`);
+  if (fsr.kind(base) === 'missing') lister.fatal(key, `category ${cfg.category} not found: ${base} does not exist (categories there: ${lister.subfolders(root, key).join(', ') || 'none'})`);
+  // Each folder is followed to where it really is, which must be in the workspace too.
   const need = (...rel: string[]) => {
     const dir = rel.reduce((d, r) => fsr.join(d, r), base);
     if (fsr.kind(dir) !== 'directory') lister.fatal(key, `${dir} does not exist: an MVTec category holds train/good, test/good and test/<defect> folders`);
-    return dir;
+    return lister.folder(dir, key, 'folder');
   };
   const trainDir = need('train', 'good');
   const testDir = need('test');
   const train = lister.images(trainDir, key);
   const groundTruth = fsr.join(base, 'ground_truth');
   const test: TestEntry[] = [];
-  for (const defect of lister.subfolders(testDir)) {
+  for (const defect of lister.subfolders(testDir, key)) {
     const entries = lister.images(fsr.join(testDir, defect), key, true).map((e) => ({ ...e, anomalous: defect !== 'good' }));
     test.push(...entries);
     const maskDir = fsr.join(groundTruth, defect);
-    if (defect !== 'good' && fsr.kind(maskDir) === 'directory') lister.pairMasks(entries, lister.images(maskDir, key, true), key, maskDir);
+    if (defect !== 'good' && fsr.kind(maskDir) === 'directory') lister.pairMasks(entries, lister.images(lister.folder(maskDir, key, 'folder'), key, true), key, maskDir);
   }
   if (test.length === 0) lister.add(key, `${testDir} holds no images`);
   if (fsr.kind(groundTruth) === 'directory') {
-    for (const defect of lister.subfolders(groundTruth)) {
+    for (const defect of lister.subfolders(groundTruth, key)) {
       if (fsr.kind(fsr.join(testDir, defect)) !== 'directory') lister.add(key, `masks in ${fsr.join(groundTruth, defect)} have no images: ${fsr.join(testDir, defect)} does not exist`);
     }
   }

@@ -135,6 +135,11 @@ describe('image folders: validate and the editor report what a run would refuse,
       },
       at: 'data.category', says: ['dent/g1.png has no mask'],
     },
+    {
+      title: 'mvtec: train/good a symlink to a folder outside the workspace',
+      make: (r) => { mk(r, 'mv', 'c', 'train'); good(mk(r, 'mv', 'c', 'test', 'good'), 2); fs.symlinkSync(outside, path.join(r, 'mv', 'c', 'train', 'good')); return 'dataset: mvtec, root: mv, category: c'; },
+      at: 'data.category', says: ['train/good', 'outside the workspace'],
+    },
   ];
 
   const outside = path.join(path.dirname(ws), `${path.basename(ws)}-outside`);
