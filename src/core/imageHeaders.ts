@@ -105,5 +105,5 @@ export function truncationProblem(format: ImageHeader['format'], tail: Uint8Arra
     return end.length === PNG_IEND.length && PNG_IEND.every((b, i) => end[i] === b) ? undefined : 'truncated: a PNG ends with an IEND chunk, this one does not';
   }
   for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return undefined;
-  return 'truncated: a JPEG ends with an end-of-image marker (FF D9), this one does not';
+  return `truncated: a JPEG ends with an end-of-image marker (FF D9), this one has none in its last ${tail.length} bytes (cut short, or data appended after the image)`;
 }

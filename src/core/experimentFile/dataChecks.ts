@@ -1,8 +1,9 @@
 // Rules that need the dataset's files: that they exist and are IDX files of the right kind
 // (headers and sizes only), that their counts and image sizes agree with each other and with the
 // model, and that the limits, normalClasses and corruption leave training images and both normal
-// and anomalous test images. The files are read through an injected reader, so this stays pure;
-// the Node reader is engine/datasetReader.ts (the same readers the engine loads with).
+// and anomalous test images; for image folders, the plan the engine loads by (imageFolderPlan.ts).
+// The files are read through an injected reader, so this stays pure; the Node reader is
+// core/datasetFiles.ts (the same readers the engine loads with).
 import type { ResolvedDataConfig, ResolvedExperiment, ResolvedIdxFiles } from '../experiment.generated';
 import { planImageFolders, type FolderPlan, type FolderReader } from '../imageFolderPlan';
 import { rngFor } from '../rng';
