@@ -15,6 +15,7 @@ import { validator } from '../../src/core/experimentFile/messages';
 import { datasetAccessFor } from '../../src/core/datasetFiles';
 import { FASHION_MNIST_DIR, loadDataset, MNIST_DIR_ENV } from '../../src/engine/datasets';
 import { prepareData } from '../../src/engine/prepareData';
+import { writeGrayImage } from '../../scripts/imageFolderFixtures';
 
 const engineDir = path.resolve(__dirname, '..', '..', 'src', 'engine');
 const coreDir = path.resolve(__dirname, '..', '..', 'src', 'core');
@@ -89,6 +90,9 @@ const CASES: Case[] = [
   { site: 'the test set has no anomalies', title: 'testLimit 1', experiment: { data: { testLimit: 1 } }, at: 'data.testLimit', says: 'use at least 2', engineSays: 'no anomalies' },
   { site: 'every test image is an anomaly', title: 'corruption.fraction 1', experiment: { corruption: { fraction: 1 } }, at: 'corruption.fraction', says: 'none is normal', engineSays: 'every test image is an anomaly' },
   { site: 'every test image is an anomaly', title: 'normalClasses missing from the first test images', experiment: { data: { testLimit: 5, normalClasses: [9] } }, at: 'data.testLimit', says: 'every test image would be an anomaly', engineSays: 'every test image is an anomaly' },
+  // Image folders: the engine throws the first problem of the plan validation reports in full (folder-validation.test.ts has every kind).
+  { site: 'throw new InputError(first?.message', title: 'image folder missing', experiment: { data: { dataset: 'folder', files: undefined, normalDir: 'no-such-folder' } }, at: 'data.normalDir', says: 'does not exist', engineSays: 'does not exist' },
+  { site: 'throw new InputError(first?.message', title: 'truncated PNG in an image folder', experiment: { data: { dataset: 'folder', files: undefined, normalDir: 'pngs' } }, at: 'data.normalDir', says: 'cut.png: truncated', engineSays: 'cut.png: truncated' },
   // Not InputErrors in the engine, but refused once the model or the loss meets the images.
   { site: '', title: 'cnn on 7x9 images', experiment: { data: { files: { trainImages: 'train-7x9.idx', testImages: 'test-7x9.idx' } }, model: { architecture: 'cnn' } }, at: 'model.architecture', says: 'divisible by 4' },
   { site: '', title: 'SSIM loss on 8x8 images', experiment: { data: { files: { trainImages: 'train-8x8.idx', testImages: 'test-8x8.idx' } }, training: { loss: 'ssim' } }, at: 'training.loss', says: 'at least 11x11' },
@@ -116,7 +120,6 @@ const UNREACHABLE: Record<string, string> = {
   'decompresses to more than': 'readIdxLabelPrefix, the reader validation itself uses: bounded by what the header declares',
   'cannot score with the model of': 'not from the experiment file: a sweep passes RunRequest.modelFrom only for a completed run whose model/model.json exists (sweepStatus.trainedModelFor)',
   'return new InputError(message, key)': 'image folders: pixel data a decoder refuses past what headers and tails show (validation reads no pixels), and a size guard the plan checks first; at the file\'s key, before any run folder (engine-image-folders.test.ts)',
-  'throw new InputError(first?.message': 'image folders: the first problem of core/imageFolderPlan.ts, the plan validation reports in full; folder-validation.test.ts has each kind from validate and the editor\'s path, with the same message from the loader',
   'throw new InputError(`${mismatch}': 'validation compares the image size with the model first (dataChecks: IDX headers, and for image folders the plan\'s size; folder-validation.test.ts); this guard stays for requests that skip validation (engine-image-sizes.test.ts)',
   'not completed: only a completed run': 'aelab score: about a run folder, not an experiment file (cli-score.test.ts)',
   'threshold; it has': 'aelab score: about a run folder, not an experiment file',
@@ -152,6 +155,10 @@ describe('validation reports every engine input check first, located at the key'
     write('train-7x9.idx', images(40, 7, 9));
     write('test-7x9.idx', images(20, 7, 9));
     fs.mkdirSync(path.join(dir, 'EMPTY'));
+    fs.mkdirSync(path.join(dir, 'pngs'));
+    for (const name of ['a', 'b', 'c', 'cut']) writeGrayImage(path.join(dir, 'pngs', `${name}.png`), new Float32Array(64).fill(0.5), 8, 8, 'png8');
+    const png = fs.readFileSync(path.join(dir, 'pngs', 'cut.png'));
+    write(path.join('pngs', 'cut.png'), new Uint8Array(png.subarray(0, png.length - 12)));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
