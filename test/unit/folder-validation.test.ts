@@ -11,6 +11,7 @@ import { datasetAccessFor } from '../../src/core/datasetFiles';
 import { InputError } from '../../src/core/errors';
 import type { ResolvedExperiment } from '../../src/core/experiment.generated';
 import { parseImageHeader, truncationProblem } from '../../src/core/imageHeaders';
+import { expandSweep } from '../../src/core/sweep/expand';
 import { loadDataset } from '../../src/engine/datasets';
 import { writeGrayImage } from '../../scripts/imageFolderFixtures';
 import { runCli } from './support/cliHarness';
@@ -217,6 +218,26 @@ describe('image folders: validate and the editor report what a run would refuse,
     assert.deepEqual([p.path, p.line, rest.length], ['model.architecture', 5, 0], formatProblem(p));
     assert.match(p.message, /divisible by 4.*10x10/);
     assert.deepEqual(write('normalDir: n, imageSize: [12, 12]').map(formatProblem), []);
+  });
+
+  it('a sweep reads each image once per seed, not once per point; a bad file is located in every point', () => {
+    const dir = mk('sweep');
+    good(mk('sweep', 'n'), 5);
+    const text = `name: sweep-check\ndata: { dataset: folder, normalDir: n }\ncorruption: { fraction: 0.2 }\nmodel:\n  architecture: fcn-simple\nsweep:\n  parameters:\n    corruption.level: [0.1, 0.2, 0.3]\n  seeds: [1, 2]\n`;
+    const file = path.join(dir, 'sweep.aelab.yaml');
+    fs.writeFileSync(file, text);
+    const access = datasetAccessFor(file, ws);
+    const read: string[] = [];
+    const folders = { ...access.reader.folders, readEnds: (f: string, head: number, tail: number) => { read.push(path.basename(f)); return access.reader.folders.readEnds(f, head, tail); } };
+    const counted = { ...access, reader: { ...access.reader, folders } };
+    const r = expandSweep(text, file, [], { dataset: counted });
+    assert.equal(r.plan?.points.length, 6, JSON.stringify(r.problems));
+    // The base file (seed 42 by default) and seeds 1 and 2: three plans of five files each.
+    assert.deepEqual([read.length, new Set(read).size], [15, 5]);
+    fs.writeFileSync(path.join(dir, 'n', 'g9.png'), '');
+    const bad = expandSweep(text, file, [], { dataset: datasetAccessFor(file, ws) });
+    assert.equal(bad.ok, false);
+    assert.ok(bad.problems.some((p) => p.path === 'data.normalDir' && p.message.includes('g9.png: empty file (0 bytes)')), bad.problems.map(formatProblem).join('\n'));
   });
 
   it('lists at most 50 file problems, then how many more', () => {

@@ -5,7 +5,7 @@
 // The files are read through an injected reader, so this stays pure; the Node reader is
 // core/datasetFiles.ts (the same readers the engine loads with).
 import type { ResolvedDataConfig, ResolvedExperiment, ResolvedIdxFiles } from '../experiment.generated';
-import { planImageFolders, type FolderPlan, type FolderReader } from '../imageFolderPlan';
+import { planImageFolders, type FolderReader } from '../imageFolderPlan';
 import { rngFor } from '../rng';
 import { SSIM_WINDOW_SIZE } from '../ssim';
 import { Issue, Seg } from './problems';
@@ -91,13 +91,26 @@ export function datasetIssues(x: ResolvedExperiment, access: DatasetAccess): Iss
   return issues;
 }
 
+type Planned = ReturnType<typeof planImageFolders>;
+/**
+ * Plans per access (one `aelab validate` of a file, one check in the editor): a sweep's points
+ * that share the data section and seed are listed and read once, not once per point.
+ */
+const plansByAccess = new WeakMap<DatasetAccess, Map<string, Planned>>();
+
 /** The problems the engine's loader would raise first (the same plan), then the image size against the model. */
 function imageFolderIssues(x: ResolvedExperiment, access: DatasetAccess): Issue[] {
-  let planned: { plan?: FolderPlan; problems: { key: readonly string[]; message: string }[] };
-  try {
-    planned = planImageFolders(x.data, access.baseDir, { workspaceRoot: access.workspaceRoot ?? access.baseDir, seed: x.seed }, access.reader.folders);
-  } catch (err) {
-    return [{ segs: ['data'], anchor: 'mapping', severity: 'error', message: `image folders: ${messageOf(err)}` }];
+  const plans = plansByAccess.get(access) ?? new Map<string, Planned>();
+  plansByAccess.set(access, plans);
+  const cacheKey = JSON.stringify([x.data, x.seed]);
+  let planned = plans.get(cacheKey);
+  if (!planned) {
+    try {
+      planned = planImageFolders(x.data, access.baseDir, { workspaceRoot: access.workspaceRoot ?? access.baseDir, seed: x.seed }, access.reader.folders);
+    } catch (err) {
+      return [{ segs: ['data'], anchor: 'mapping', severity: 'error', message: `image folders: ${messageOf(err)}` }];
+    }
+    plans.set(cacheKey, planned);
   }
   const issues: Issue[] = planned.problems.map((p) => ({ segs: [...p.key], anchor: p.key.length > 1 ? 'value' : 'mapping', severity: 'error', message: p.message }));
   const size = planned.plan?.size;
