@@ -287,6 +287,45 @@ export const nodeFolderReader: FolderReader = {
   },
 };
 
+/**
+ * nodeFolderReader that remembers listings and file ends while a folder's or file's mtime and size
+ * stay the same: the editor re-validates on every pause in typing, and a stat is ~5x cheaper than
+ * opening and reading both ends of each of 10,000 images.
+ */
+export function cachingFolderReader(base: FolderReader = nodeFolderReader): FolderReader {
+  const stamp = (p: string): string | undefined => {
+    try {
+      const st = fs.statSync(p);
+      return `${st.mtimeMs}:${st.size}:${st.ino}`;
+    } catch {
+      return undefined;
+    }
+  };
+  const lists = new Map<string, { stamp: string; entries: ReturnType<FolderReader['list']> }>();
+  const ends = new Map<string, { stamp: string; value: ReturnType<FolderReader['readEnds']> }>();
+  return {
+    ...base,
+    list: (dir) => {
+      const now = stamp(dir);
+      const hit = lists.get(dir);
+      if (now !== undefined && hit?.stamp === now) return hit.entries;
+      const entries = base.list(dir);
+      if (now !== undefined) lists.set(dir, { stamp: now, entries });
+      return entries;
+    },
+    readEnds: (file, head, tail) => {
+      const key = `${file}\0${head}\0${tail}`;
+      const now = stamp(file);
+      const hit = ends.get(key);
+      if (now !== undefined && hit?.stamp === now) return hit.value;
+      const value = base.readEnds(file, head, tail);
+      if (now !== undefined) ends.set(key, { stamp: now, value });
+      else ends.delete(key);
+      return value;
+    },
+  };
+}
+
 export const nodeDatasetReader: DatasetReader = {
   locate: (data, baseDir) => locateDatasetFiles(data, baseDir).files,
   header: (file, kind) => readIdxHeader(file, kind),
@@ -298,6 +337,6 @@ export const nodeDatasetReader: DatasetReader = {
  * Dataset access for the experiment file at `experimentPath` (relative data.files start beside
  * it); image folders must lie inside `workspaceRoot` (default: the experiment file's folder, as in a run).
  */
-export function datasetAccessFor(experimentPath: string, workspaceRoot?: string): DatasetAccess {
-  return { reader: nodeDatasetReader, baseDir: path.dirname(path.resolve(experimentPath)), workspaceRoot };
+export function datasetAccessFor(experimentPath: string, workspaceRoot?: string, reader: DatasetReader = nodeDatasetReader): DatasetAccess {
+  return { reader, baseDir: path.dirname(path.resolve(experimentPath)), workspaceRoot };
 }

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DatasetAccess, Problem, validateExperiment, ValidationResult } from '../core/config';
-import { datasetAccessFor } from '../core/datasetFiles';
+import { cachingFolderReader, datasetAccessFor, nodeDatasetReader } from '../core/datasetFiles';
 import { Disposable } from './lifecycle';
 import { folderFor } from './settings';
 
@@ -36,8 +36,11 @@ export function toDiagnostic(p: Problem): vscode.Diagnostic {
  * lie in the workspace folder a run from here gets); none for unsaved ones.
  */
 export function datasetAccessOf(uri: vscode.Uri): DatasetAccess | undefined {
-  return uri.scheme === 'file' ? datasetAccessFor(uri.fsPath, folderFor(uri)?.uri.fsPath) : undefined;
+  return uri.scheme === 'file' ? datasetAccessFor(uri.fsPath, folderFor(uri)?.uri.fsPath, editorDatasetReader) : undefined;
 }
+
+/** Image folders re-read only where they changed: the editor validates on every pause in typing. */
+const editorDatasetReader = { ...nodeDatasetReader, folders: cachingFolderReader() };
 
 export class ExperimentDiagnostics extends Disposable {
   readonly collection = this._register(vscode.languages.createDiagnosticCollection(DIAGNOSTIC_SOURCE));

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT } from '../../src/cli/main';
 import { formatProblem, validateExperiment } from '../../src/core/config';
-import { datasetAccessFor } from '../../src/core/datasetFiles';
+import { cachingFolderReader, datasetAccessFor, nodeDatasetReader, nodeFolderReader } from '../../src/core/datasetFiles';
 import { InputError } from '../../src/core/errors';
 import type { ResolvedExperiment } from '../../src/core/experiment.generated';
 import { parseImageHeader, truncationProblem } from '../../src/core/imageHeaders';
@@ -238,6 +238,27 @@ describe('image folders: validate and the editor report what a run would refuse,
     const bad = expandSweep(text, file, [], { dataset: datasetAccessFor(file, ws) });
     assert.equal(bad.ok, false);
     assert.ok(bad.problems.some((p) => p.path === 'data.normalDir' && p.message.includes('g9.png: empty file (0 bytes)')), bad.problems.map(formatProblem).join('\n'));
+  });
+
+  it('the editor\'s caching reader reads each image once while it is unchanged, and again once it changes', () => {
+    const dir = mk('cached');
+    const n = good(mk('cached', 'n'), 4);
+    const { file, text } = experimentIn(dir, 'normalDir: n');
+    const read: string[] = [];
+    const base = { ...nodeFolderReader, readEnds: (f: string, head: number, tail: number) => { read.push(path.basename(f)); return nodeFolderReader.readEnds(f, head, tail); } };
+    const reader = { ...nodeDatasetReader, folders: cachingFolderReader(base) };
+    // A new access per validation, as the editor's diagnostics make one (plans are kept per access).
+    const access = () => datasetAccessFor(file, ws, reader);
+    for (let i = 0; i < 3; i++) assert.deepEqual(validateExperiment(text, file, access()).problems.map(formatProblem), []);
+    assert.deepEqual(read.sort(), ['g0.png', 'g1.png', 'g2.png', 'g3.png'], 'three validations, one read per image');
+    // A changed file (new size) and a new file are read again, and their problems are found.
+    cut(path.join(n, 'g2.png'));
+    fs.writeFileSync(path.join(n, 'g4.png'), '');
+    read.length = 0;
+    const problems = validateExperiment(text, file, access()).problems.map(formatProblem).join('\n');
+    assert.deepEqual(read.sort(), ['g2.png', 'g4.png']);
+    assert.match(problems, /g2\.png.*truncated/);
+    assert.match(problems, /g4\.png: empty file \(0 bytes\)/);
   });
 
   it('lists at most 50 file problems, then how many more', () => {
