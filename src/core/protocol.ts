@@ -303,6 +303,9 @@ export type StudyWebviewToHost =
 
 // ─── Score panel: images scored with a run's model (Score Images with Model...) ────────────────
 
+/** Images per page of the Score panel: thumbnails travel a page at a time (the first with the scores). */
+export const SCORE_PAGE_SIZE = 100;
+
 /** One threshold the Score panel offers: the run's strategies (or the one given). */
 export interface ScorePanelThreshold {
   strategy: string;
