@@ -33,6 +33,7 @@ class ScoreApp {
   private requestId = 0;
   private pending = new Set<string>();
   private chart: Chart | undefined;
+  private renders = 0;
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -110,6 +111,7 @@ class ScoreApp {
     this.root.append(header, ...(warnings ? [warnings] : []), card.root, list);
     this.drawHistogram(card.body, card.footer, threshold.value);
     this.renderList();
+    document.body.dataset.rendered = String(++this.renders);
   }
 
   private drawHistogram(body: HTMLElement, footer: HTMLElement, threshold: number): void {
