@@ -116,7 +116,7 @@ export async function scoreFiles(runDir: string, paths: readonly string[], optio
   const scoreKind = run.config.experiment.evaluation.score;
   const warnings: string[] = [];
   const files = collectImageFiles(paths, warnings);
-  const model = await loadModel(path.join(runDir, 'model'));
+  const model = await loadModel(modelDirOf(runDir, run.config.modelFrom));
   try {
     const [, height, width, channels] = model.inputs[0].shape as number[];
     if (channels !== 1 && channels !== 3) throw new InputError(`the run's model takes ${channels} channels: only 1 or 3 can be scored`);
@@ -146,6 +146,11 @@ export async function scoreFiles(runDir: string, paths: readonly string[], optio
   }
 }
 
+/** The run's model: its own, or that of the run it scored with (config.json `modelFrom`: what-ifs saved as runs, sweep points sharing a training). */
+function modelDirOf(runDir: string, modelFrom: string | undefined): string {
+  return path.join(modelFrom ?? runDir, RUN_FILES.model);
+}
+
 /** `file` as the model sees it: decoded to its channels, resized (bilinear) to its input size. */
 function decodeForModel(file: string, width: number, height: number, channels: number): Float32Array {
   const image = decodeImageFile(file, channels as 1 | 3);
@@ -162,7 +167,7 @@ export interface FileThumbnails {
 
 /** Original / reconstruction / difference of `files` with the run's model, preprocessed as scoreFiles does. */
 export async function fileThumbnails(runDir: string, files: readonly string[]): Promise<FileThumbnails> {
-  const model = await loadModel(path.join(runDir, RUN_FILES.model));
+  const model = await loadModel(modelDirOf(runDir, readRun(runDir).config?.modelFrom));
   try {
     const [, height, width, channels] = model.inputs[0].shape as number[];
     const pixels = width * height * channels;
