@@ -119,7 +119,14 @@ class ScoreApp {
     if (!scores || scores.length === 0) return;
     const t = readTheme();
     // Wide enough that the threshold is on the axis even when every score is on one side of it.
-    const hist = histogram(scores, undefined, { bins: BINS, min: Math.min(threshold, ...scores), max: Math.max(threshold, ...scores) });
+    // (A loop, not Math.min(...scores): a large folder exceeds the argument limit.)
+    let min = threshold;
+    let max = threshold;
+    for (const v of scores) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    const hist = histogram(scores, undefined, { bins: BINS, min, max });
     const counts = [...hist.normal, hist.normal[hist.normal.length - 1]];
     const stepped = uPlot.paths.stepped?.({ align: 1 });
     const scoreKind = this.init?.result.scoreKind ?? 'mse';
