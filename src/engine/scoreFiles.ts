@@ -1,6 +1,7 @@
 // `aelab score`: a trained run's model scores image files (PNG / JPEG) with the run's own
 // preprocessing (its image size and channels; other sizes resized bilinearly, colour to
 // luminance for one channel). Unreadable files become per-file warnings and never stop the batch.
+// The Score panel's thumbnails (fileThumbnails) go through the same preprocessing.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../core/errors';
