@@ -1,15 +1,18 @@
-// Score Images with Model... in the real workbench: a tiny run trained here scores a folder of
+// Score Images with Model... in the real workbench: a tiny run trained here (by the CLI) scores a folder of
 // PNGs through the command (worker process), and the Score panel it opens got the scores and
 // flags `aelab score` (dist/cli.js) gives for the same images, plus the first page's thumbnails;
 // an unreadable file is a warning, not a failure.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import * as vscode from 'vscode';
 import type { ScoreImagesResult } from '../../src/core/protocol';
-import { api, extension, uriOf, waitFor, workspaceRoot } from './helpers';
+import { api, extension, runsRoot, waitFor, workspaceRoot } from './helpers';
+
+const execFileAsync = promisify(execFile);
 
 /** Ten 28x28 grey PNGs: a bright square at a different place in each; the last one a noise field. */
 function writeImages(dir: string): void {
@@ -39,11 +42,15 @@ describe('score images with a model', function () {
 
   it('scores a folder in a worker and shows the scores aelab score gives in the Score panel', async () => {
     const a = await api();
-    const key = await vscode.commands.executeCommand<string | undefined>('aelab.trainAutoencoder', uriOf('tiny.aelab.yaml'));
-    assert.ok(key);
-    const run = await a.runs.whenFinished(key);
-    assert.equal(run.state, 'completed', run.error);
-    const runDir = run.runDir as string;
+    // Trained by the CLI, not the run queue: an earlier suite leaves a long run in the queue's only slot.
+    const cli = path.join(extension().extensionPath, 'dist', 'cli.js');
+    const node = (...args: string[]) => execFileAsync(process.execPath, [cli, ...args], { cwd: workspaceRoot(), env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8' });
+    const runsDir = path.join(runsRoot(), 'tiny');
+    const before = new Set(fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []);
+    await node('run', 'tiny.aelab.yaml');
+    const made = fs.readdirSync(runsDir).filter((d) => !before.has(d));
+    assert.equal(made.length, 1, `one new run folder: ${made.join(', ')}`);
+    const runDir = path.join(runsDir, made[0]);
     writeImages(folder);
 
     const result = await vscode.commands.executeCommand<ScoreImagesResult | undefined>('aelab.scoreImages', { runDir, paths: [folder] });
@@ -54,8 +61,7 @@ describe('score images with a model', function () {
     const panel = await waitFor('the Score panel ready', () => a.panels.describe().find((p) => p.kind === 'score' && p.runDirs[0] === runDir && p.ready), 30_000);
     assert.equal(panel.imagesServed, 10, 'the thumbnails of all ten images went with the scores');
 
-    const cli = path.join(extension().extensionPath, 'dist', 'cli.js');
-    const csv = execFileSync(process.execPath, [cli, 'score', runDir, folder], { cwd: workspaceRoot(), env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const { stdout: csv } = await node('score', runDir, folder);
     const expected = csv.trim().split('\n').slice(1);
     const shown = (panel.scores ?? []).map((s) => `${path.relative(workspaceRoot(), s.file)},${s.score},${s.flagged}`);
     assert.deepEqual(shown, expected, 'the panel got the scores and flags of aelab score');
