@@ -233,7 +233,7 @@ export class RunManager extends Disposable {
       case 'scoreProgress':
       case 'scoreImages':
       case 'thumbnails':
-        // Only what-if and scoring workers (whatIfScoring.ts, imageScoring.ts) send these; a run's worker never does.
+        // Only what-if and scoring workers (model/whatIfScorer.ts, panels/imageScoring.ts) send these; a run's worker never does.
         return;
       default:
         assertNever(message, 'worker message');
