@@ -1,5 +1,5 @@
-// Bundles the panel webviews for the browser: src/webview/{results,compare,study}/main.mts ->
-// dist/webview/{results,compare,study}.js (iife), src/webview/styles/panel.css -> dist/webview/panel.css,
+// Bundles the panel webviews for the browser: src/webview/{results,compare,study,score}/main.mts ->
+// dist/webview/{results,compare,study,score}.js (iife), src/webview/styles/panel.css -> dist/webview/panel.css,
 // and uPlot's stylesheet -> dist/webview/uPlot.min.css. The extension sets localResourceRoots to
 // dist/webview, so everything a panel loads must land there.
 // Usage: node webview.esbuild.mjs [--watch] [--production]; or import { buildWebviews }.
@@ -27,6 +27,7 @@ export async function buildWebviews({ watch = false, production = false } = {}) 
       results: 'src/webview/results/main.mts',
       compare: 'src/webview/compare/main.mts',
       study: 'src/webview/study/main.mts',
+      score: 'src/webview/score/main.mts',
       panel: 'src/webview/styles/panel.css',
     },
     outdir: WEBVIEW_OUT,

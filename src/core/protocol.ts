@@ -1,7 +1,7 @@
 // The one message protocol: discriminated unions per direction. Every `switch` over a union
 // ends in assertNever so adding a message type is a compile error until every side handles it.
 import type { ResolvedCorruptionConfig, ResolvedExperiment } from './experiment.generated';
-import type { EpochMetrics, RunState, RunSummary } from './runFormat';
+import type { EpochMetrics, RunState, RunSummary, ThresholdStrategy } from './runFormat';
 import type { StudyRun } from './study/studyTable';
 
 export function assertNever(value: never, what = 'message'): never {
@@ -61,6 +61,49 @@ export interface WhatIfResult {
   seconds: number;
 }
 
+/** *Score Images with Model*: the images under `paths` scored with a completed run's model (nothing written). */
+export interface ScoreImagesRequest {
+  runDir: string;
+  /** Image files and folders (absolute). */
+  paths: string[];
+  /** The run's chosen threshold unless one of these is given (as `aelab score`). */
+  threshold?: number;
+  strategy?: ThresholdStrategy;
+  backend: BackendPreference;
+  /** Thumbnails for this many of the highest scores come back with the scores (the panel's first page). */
+  thumbnails: number;
+}
+
+/** One scored image's thumbnails: bytes 0..255, width*height each (luminance for RGB). */
+export interface ScoredImageThumbnails {
+  file: string;
+  original: Uint8Array;
+  reconstruction: Uint8Array;
+  /** |input - reconstruction| averaged over channels. */
+  difference: Uint8Array;
+}
+
+/** What `aelab score` computes, as typed arrays (advanced IPC serialization, postMessage). */
+export interface ScoreImagesResult {
+  runDir: string;
+  threshold: number;
+  /** `--threshold`, or the run's strategy that gave the threshold. */
+  thresholdSource: string;
+  scoreKind: 'mse' | 'ssim';
+  width: number;
+  height: number;
+  /** Absolute paths of the scored images, in the order they were read; scores[i] is files[i]'s. */
+  files: string[];
+  scores: Float32Array;
+  /** 1 when scores[i] >= threshold. */
+  flagged: Uint8Array;
+  /** One line per file that could not be read or decoded. */
+  warnings: string[];
+  /** Thumbnails of the highest-scored images (ScoreImagesRequest.thumbnails of them), highest first. */
+  thumbnails: ScoredImageThumbnails[];
+  seconds: number;
+}
+
 /** A run's place in a sweep: `<runsDir>/.sweeps/<name>/`, point `index`. */
 export interface SweepPointRef { name: string; index: number }
 
@@ -73,6 +116,10 @@ export type HostToWorker =
    * of exiting (the Results panel keeps one warm worker).
    */
   | { type: 'whatIf'; request: RunRequest & { modelFrom: string }; keepAlive?: boolean }
+  /** Score image files with a run's model (`aelab score` in the worker); nothing is written. */
+  | { type: 'scoreImages'; request: ScoreImagesRequest }
+  /** Original / reconstruction / difference of these files, for a page of the Score panel. */
+  | { type: 'thumbnails'; request: { runDir: string; files: string[]; backend: BackendPreference } }
   | { type: 'cancel' };
 
 /** worker -> host (Node IPC channel). */
@@ -80,6 +127,9 @@ export type WorkerToHost =
   | { type: 'ready' }
   | { type: 'event'; event: RunEvent }
   | { type: 'whatIf'; result: WhatIfResult }
+  | { type: 'scoreProgress'; done: number; total: number }
+  | { type: 'scoreImages'; result: ScoreImagesResult }
+  | { type: 'thumbnails'; width: number; height: number; images: ScoredImageThumbnails[]; warnings: string[] }
   | { type: 'exit'; code: number };
 
 // ─── Webview panels: Results (one run) and Compare (several runs) ──────────────────────────────
@@ -250,3 +300,26 @@ export type StudyWebviewToHost =
   | { type: 'saveFile'; file: PanelExportFile }
   /** Generate Report for the panel's runs (the host asks where). */
   | { type: 'generateReport' };
+
+// ─── Score panel: images scored with a run's model (Score Images with Model...) ────────────────
+
+/** Images per page of the Score panel: thumbnails travel a page at a time (the first with the scores). */
+export const SCORE_PAGE_SIZE = 100;
+
+/** One threshold the Score panel offers: the run's strategies (or the one given). */
+export interface ScorePanelThreshold {
+  strategy: string;
+  value: number;
+}
+
+export type HostToScoreWebview =
+  /** `displayPaths[i]` names `result.files[i]` (relative to the workspace). */
+  | { type: 'init'; runLabel: string; result: ScoreImagesResult; displayPaths: string[]; thresholds: ScorePanelThreshold[]; chosen: string }
+  /** Thumbnails of the files asked for (a page), or why there are none. */
+  | { type: 'thumbnails'; requestId: number; width: number; height: number; images: ScoredImageThumbnails[]; error?: string }
+  | { type: 'notice'; level: 'info' | 'error'; message: string };
+
+export type ScoreWebviewToHost =
+  | { type: 'ready' }
+  | { type: 'requestThumbnails'; requestId: number; files: string[] }
+  | { type: 'saveFile'; file: PanelExportFile };

@@ -310,7 +310,7 @@ function writeSampleGrid(runDir: string, model: Parameters<typeof reconstruct>[0
 }
 
 /** One plane per pixel: the image itself, or its luminance (ITU-R 601) when it has 3 channels. */
-function displayPlanes(images: Float32Array, channels: number): Float32Array {
+export function displayPlanes(images: Float32Array, channels: number): Float32Array {
   if (channels === 1) return images;
   const out = new Float32Array(images.length / channels);
   for (let i = 0; i < out.length; i++) out[i] = 0.299 * images[3 * i] + 0.587 * images[3 * i + 1] + 0.114 * images[3 * i + 2];
@@ -318,7 +318,7 @@ function displayPlanes(images: Float32Array, channels: number): Float32Array {
 }
 
 /** The anomaly map: per pixel, |input - reconstruction| averaged over channels. */
-function anomalyMap(input: Float32Array, reconstruction: Float32Array, channels: number): Float32Array {
+export function anomalyMap(input: Float32Array, reconstruction: Float32Array, channels: number): Float32Array {
   const out = new Float32Array(input.length / channels);
   for (let i = 0; i < out.length; i++) {
     let sum = 0;

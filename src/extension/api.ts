@@ -27,9 +27,11 @@ export interface AelabApi {
 }
 
 export interface PanelInfo {
-  kind: 'results' | 'compare' | 'study';
+  kind: 'results' | 'compare' | 'study' | 'score';
   runDirs: string[];
   ready: boolean;
   /** Test images the Results panel has sent to its grid. */
   imagesServed: number;
+  /** Score panel: the scores it sent its webview (file, score, flagged at the threshold used). */
+  scores?: { file: string; score: number; flagged: boolean }[];
 }

@@ -18,6 +18,7 @@ import * as revealRunFolder from './commands/revealRunFolder';
 import * as showLog from './commands/showLog';
 import * as runSweep from './commands/runSweep';
 import * as cancelSweep from './commands/cancelSweep';
+import * as scoreImages from './commands/scoreImages';
 import { SweepSessions } from './sweepSessions';
 import * as trainAutoencoder from './commands/trainAutoencoder';
 import * as validateExperiment from './commands/validateExperiment';
@@ -54,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): AelabApi {
   context.subscriptions.push(vscode.window.createTreeView(VIEW_ID, { treeDataProvider: tree, showCollapseAll: true, canSelectMany: true }));
 
   const ctx: CommandContext = { manager: runs, tree, diagnostics, panels, output, examplesDir: context.asAbsolutePath('examples'), cliPath: context.asAbsolutePath(path.join('dist', 'cli.js')), sweeps: new SweepSessions() };
-  for (const command of [trainAutoencoder, cancelTraining, openResults, compareRuns, openStudy, generateReport, newExperiment, validateExperiment, deleteRun, revealRunFolder, showLog, refreshExperiments, runSweep, cancelSweep]) {
+  for (const command of [trainAutoencoder, cancelTraining, openResults, compareRuns, openStudy, generateReport, newExperiment, validateExperiment, deleteRun, revealRunFolder, showLog, refreshExperiments, runSweep, cancelSweep, scoreImages]) {
     context.subscriptions.push(command.register(ctx));
   }
 

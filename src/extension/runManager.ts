@@ -230,7 +230,10 @@ export class RunManager extends Disposable {
         this.log(run, `worker says exit ${message.code}`);
         return;
       case 'whatIf':
-        // Only a what-if worker (whatIfScoring.ts) sends it; a run's worker never does.
+      case 'scoreProgress':
+      case 'scoreImages':
+      case 'thumbnails':
+        // Only what-if and scoring workers (model/whatIfScorer.ts, panels/imageScoring.ts) send these; a run's worker never does.
         return;
       default:
         assertNever(message, 'worker message');

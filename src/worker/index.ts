@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { assertNever, HostToWorker, RunEvent, WorkerToHost } from '../core/protocol';
 import { runExperiment } from '../engine/run';
+import { scoreImagesRequest, thumbnailsRequest } from '../engine/scoreRequest';
 import { scoreWhatIf } from '../engine/whatIf';
 
 function send(message: WorkerToHost): void {
@@ -17,6 +18,12 @@ function exit(code: number): void {
   // Let the IPC channel flush before leaving.
   if (process.connected) process.disconnect?.();
   setTimeout(() => process.exit(code), 50).unref();
+}
+
+/** Bad input or a crash before any result: one `failed` event, exit 1. */
+function failed(err: unknown): void {
+  send({ type: 'event', event: { type: 'failed', error: err instanceof Error ? err.message : String(err) } });
+  exit(1);
 }
 
 const controller = new AbortController();
@@ -53,6 +60,31 @@ process.on('message', (raw: HostToWorker) => {
           send({ type: 'event', event: { type: 'failed', error: err instanceof Error ? err.message : String(err) } });
           exit(1);
         });
+      break;
+    }
+    case 'scoreImages': {
+      // Scores for the Score panel: nothing written; exit 130 when cancelled.
+      if (running) return;
+      running = true;
+      const log = (message: string) => send({ type: 'event', event: { type: 'log', level: 'info', message } });
+      const onProgress = (done: number, total: number) => send({ type: 'scoreProgress', done, total });
+      scoreImagesRequest(raw.request, { signal: controller.signal, wasmDir: path.join(__dirname, 'wasm'), log, onProgress })
+        .then((result) => {
+          if (result) send({ type: 'scoreImages', result });
+          exit(result ? 0 : 130);
+        })
+        .catch((err: unknown) => failed(err));
+      break;
+    }
+    case 'thumbnails': {
+      if (running) return;
+      running = true;
+      thumbnailsRequest(raw.request, { wasmDir: path.join(__dirname, 'wasm') })
+        .then((t) => {
+          send({ type: 'thumbnails', ...t });
+          exit(0);
+        })
+        .catch((err: unknown) => failed(err));
       break;
     }
     case 'cancel':

@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { setManualThreshold } from '../../src/core/config';
 import type {
-  CompareWebviewToHost, HostToCompareWebview, HostToResultsWebview, HostToStudyWebview, PanelExportFile, PanelRunData, ResultsWebviewToHost, StudyWebviewToHost,
+  CompareWebviewToHost, HostToCompareWebview, HostToResultsWebview, HostToScoreWebview, HostToStudyWebview, PanelExportFile, PanelRunData, ResultsWebviewToHost,
+  ScoredImageThumbnails, ScoreWebviewToHost, StudyWebviewToHost,
 } from '../../src/core/protocol';
 import { loadStudyRuns } from '../../src/extension/panels/studyData';
 import { imageSourceOf, loadPanelRun, loadTestImages } from '../../src/extension/panels/panelData';
@@ -40,7 +41,7 @@ export async function startPanelServer(): Promise<PanelServer> {
       res.end();
       return;
     }
-    const page = /^\/(results|compare|study)\.html$/.exec(url.pathname);
+    const page = /^\/(results|compare|study|score)\.html$/.exec(url.pathname);
     if (page) {
       const bundle = page[1];
       res.writeHead(200, { 'content-type': TYPES['.html'] });
@@ -69,7 +70,7 @@ export async function startPanelServer(): Promise<PanelServer> {
 
 /** What the fake host saw. */
 export interface HostRecord {
-  fromWebview: (ResultsWebviewToHost | CompareWebviewToHost | StudyWebviewToHost)[];
+  fromWebview: (ResultsWebviewToHost | CompareWebviewToHost | StudyWebviewToHost | ScoreWebviewToHost)[];
   saved: PanelExportFile[];
   thresholdWrites: { value: number; text: string }[];
   cspViolations: string[];
@@ -78,7 +79,7 @@ export interface HostRecord {
 
 export interface OpenPanel extends HostRecord {
   page: Page;
-  post(message: HostToResultsWebview | HostToCompareWebview | HostToStudyWebview): Promise<void>;
+  post(message: HostToResultsWebview | HostToCompareWebview | HostToStudyWebview | HostToScoreWebview): Promise<void>;
   /** Replaces what `ready` answers with (live tests change the run between loads). */
   setRun(run: PanelRunData): void;
 }
@@ -99,10 +100,12 @@ export interface OpenOptions {
   viewport?: { width: number; height: number };
   /** The experiment file "Use this threshold" writes to (a temporary copy). */
   experimentPath?: string;
+  /** Score panel: what the host sends on `ready`, and the thumbnails of the files a page asks for. */
+  score?: { init: HostToScoreWebview; thumbnails(files: string[]): { width: number; height: number; images: ScoredImageThumbnails[] } };
 }
 
-/** Opens a Results panel on `runDirs[0]`, or a Compare or Study panel on all of them. */
-export async function openPanel(browser: Browser, server: PanelServer, kind: 'results' | 'compare' | 'study', runDirs: string[], options: OpenOptions = {}): Promise<OpenPanel> {
+/** Opens a Results panel on `runDirs[0]`, a Compare or Study panel on all of them, or a Score panel on options.score. */
+export async function openPanel(browser: Browser, server: PanelServer, kind: 'results' | 'compare' | 'study' | 'score', runDirs: string[], options: OpenOptions = {}): Promise<OpenPanel> {
   const context = await browser.newContext({ viewport: options.viewport ?? { width: 1400, height: 1000 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const record: HostRecord = { fromWebview: [], saved: [], thresholdWrites: [], cspViolations: [], errors: [] };
@@ -112,7 +115,7 @@ export async function openPanel(browser: Browser, server: PanelServer, kind: 're
     if (options.experimentPath) run.experimentPath = options.experimentPath;
     return run;
   };
-  const post = (message: HostToResultsWebview | HostToCompareWebview | HostToStudyWebview) => page.evaluate((m) => { window.postMessage(m, '*'); }, message);
+  const post = (message: HostToResultsWebview | HostToCompareWebview | HostToStudyWebview | HostToScoreWebview) => page.evaluate((m) => { window.postMessage(m, '*'); }, message);
 
   page.on('pageerror', (err) => record.errors.push(err.message));
   page.on('console', (msg) => {
@@ -120,12 +123,13 @@ export async function openPanel(browser: Browser, server: PanelServer, kind: 're
   });
   await page.exposeBinding('aelabCsp', (_source, text) => { record.cspViolations.push(String(text)); });
   await page.exposeBinding('aelabToHost', async (_source, raw) => {
-    const message = raw as ResultsWebviewToHost | CompareWebviewToHost | StudyWebviewToHost;
+    const message = raw as ResultsWebviewToHost | CompareWebviewToHost | StudyWebviewToHost | ScoreWebviewToHost;
     record.fromWebview.push(message);
     switch (message.type) {
       case 'ready':
         if (kind === 'results') await post({ type: 'init', run: override ?? load(runDirs[0]), images: imageSourceOf(runDirs[0]) });
         else if (kind === 'study') await post(loadStudyRuns(runDirs));
+        else if (kind === 'score' && options.score) await post(options.score.init);
         else await post({ type: 'init', runs: runDirs.map(load) });
         return;
       case 'requestImages':
@@ -135,6 +139,9 @@ export async function openPanel(browser: Browser, server: PanelServer, kind: 're
         } catch (err) {
           await post({ type: 'images', requestId: message.requestId, width: 0, height: 0, images: [], error: (err as Error).message });
         }
+        return;
+      case 'requestThumbnails':
+        if (options.score) await post({ type: 'thumbnails', requestId: message.requestId, ...options.score.thumbnails(message.files) });
         return;
       case 'useThreshold': {
         const file = options.experimentPath;

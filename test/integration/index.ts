@@ -19,6 +19,7 @@ export async function run(): Promise<void> {
   await import('./panels.test.js');
   await import('./train.test.js');
   await import('./sweep.test.js');
+  await import('./score.test.js');
 
   console.log('AELAB-TESTS-BEGIN');
   const started = Date.now();

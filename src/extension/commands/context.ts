@@ -37,4 +37,5 @@ export const COMMANDS = {
   refresh: 'aelab.refreshExperiments',
   runSweep: 'aelab.runSweep',
   cancelSweep: 'aelab.cancelSweep',
+  scoreImages: 'aelab.scoreImages',
 } as const;

@@ -1,4 +1,4 @@
-// The panels service: opens Results, Compare and Study panels and registers their serializers, so VS
+// The panels service: opens Results, Compare, Study and Score panels and registers their serializers, so VS
 // Code restores open panels after a window reload (package.json needs the activation events
 // onWebviewPanel:aelab.results, onWebviewPanel:aelab.compare and onWebviewPanel:aelab.study).
 import * as vscode from 'vscode';
@@ -6,7 +6,9 @@ import { Disposable } from '../lifecycle';
 import { ComparePanel, COMPARE_VIEW_TYPE } from './comparePanel';
 import { runDirsOfState } from './panelData';
 import { RESULTS_VIEW_TYPE, ResultsPanel, ResultsPanelDeps } from './resultsPanel';
+import { ScorePanel } from './scorePanel';
 import { StudyPanel, STUDY_VIEW_TYPE } from './studyPanel';
+import type { ScoreImagesResult } from '../../core/protocol';
 import type { PanelInfo } from '../api';
 
 function gone(panel: vscode.WebviewPanel, what: string): void {
@@ -15,7 +17,7 @@ function gone(panel: vscode.WebviewPanel, what: string): void {
 }
 
 export class Panels extends Disposable {
-  private readonly live = new Set<ResultsPanel | ComparePanel | StudyPanel>();
+  private readonly live = new Set<ResultsPanel | ComparePanel | StudyPanel | ScorePanel>();
 
   constructor(private readonly deps: ResultsPanelDeps) {
     super();
@@ -60,8 +62,13 @@ export class Panels extends Disposable {
     return this.track(StudyPanel.show(this.deps, runDirs, (d) => this.openResults(d)));
   }
 
+  /** A Score panel over images scored with a run's model (Score Images with Model...). */
+  score(result: ScoreImagesResult): ScorePanel {
+    return this.track(ScorePanel.show(this.deps, result));
+  }
+
   /** Panels close with the extension (deactivation disposes this service). */
-  private track<T extends ResultsPanel | ComparePanel | StudyPanel>(panel: T): T {
+  private track<T extends ResultsPanel | ComparePanel | StudyPanel | ScorePanel>(panel: T): T {
     if (!this.live.has(panel)) {
       this.live.add(panel);
       panel.panel.onDidDispose(() => this.live.delete(panel));

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
 import { newNonce, panelHtml } from './panelHtml';
 
-export type PanelBundle = 'results' | 'compare' | 'study';
+export type PanelBundle = 'results' | 'compare' | 'study' | 'score';
 
 export interface PanelDeps {
   readonly extensionUri: vscode.Uri;
@@ -47,7 +47,7 @@ export abstract class WebviewPanelController<ToWebview, FromWebview> extends Dis
   }
 }
 
-/** The page for `bundle` (results | compare | study), with a fresh nonce per load. */
+/** The page for `bundle` (results | compare | study | score), with a fresh nonce per load. */
 export function renderPanelHtml(deps: PanelDeps, webview: vscode.Webview, bundle: PanelBundle, title: string): string {
   const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(webviewRoot(deps), name)).toString();
   return panelHtml({
