@@ -6,12 +6,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InputError } from '../core/errors';
 import type { BackendPreference } from '../core/protocol';
-import type { ThresholdStrategy } from '../core/runFormat';
+import { THRESHOLD_STRATEGIES, type ThresholdStrategy } from '../core/runFormat';
 import { writeFileAtomic } from '../core/runFolder';
 import { EXIT, Io, UsageError } from './cliTypes';
 import { resolveRunDir } from './runDirs';
-
-const STRATEGIES: readonly ThresholdStrategy[] = ['manual', 'percentile', 'mean-std', 'max-f1', 'fpr'];
 
 export async function commandScore(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -26,7 +24,7 @@ export async function commandScore(args: string[], io: Io): Promise<number> {
     if (values.threshold.trim() === '' || !Number.isFinite(threshold)) throw new UsageError(`--threshold must be a number, got "${values.threshold}"`);
   }
   const strategy = values.strategy as ThresholdStrategy | undefined;
-  if (strategy !== undefined && !STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be one of ${STRATEGIES.join(', ')}, got "${values.strategy}"`);
+  if (strategy !== undefined && !THRESHOLD_STRATEGIES.includes(strategy)) throw new UsageError(`--strategy must be one of ${THRESHOLD_STRATEGIES.join(', ')}, got "${values.strategy}"`);
   const backend = (values.backend ?? 'auto') as BackendPreference;
   const runsDir = path.resolve(io.cwd, values['runs-dir'] ?? path.join('.aelab', 'runs'));
   const [target, ...paths] = positionals;

@@ -5,7 +5,9 @@ import type { ResolvedExperiment } from './experiment.generated';
 export const RUN_FORMAT_VERSION = 1;
 
 export type RunState = 'running' | 'completed' | 'cancelled' | 'failed';
-export type ThresholdStrategy = 'manual' | 'percentile' | 'mean-std' | 'max-f1' | 'fpr' | 'mixture';
+/** Every threshold strategy a run can record (summary.json `thresholds[].strategy`). */
+export const THRESHOLD_STRATEGIES = ['manual', 'percentile', 'mean-std', 'max-f1', 'fpr', 'mixture'] as const;
+export type ThresholdStrategy = typeof THRESHOLD_STRATEGIES[number];
 
 /** config.json */
 export interface RunConfigFile {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { EXIT, main } from '../../src/cli/main';
 import { validateExperiment } from '../../src/core/config';
 import { readRun, readScores } from '../../src/core/runFolder';
+import type { RunSummary } from '../../src/core/runFormat';
 import { resizeBilinear } from '../../src/core/imageResize';
 import { loadDataset } from '../../src/engine/datasets';
 import { decodeImageFile } from '../../src/engine/images/decode';
@@ -103,5 +104,11 @@ describe('aelab score', function () {
     const fpr = await aelab(dir, 'score', runDir, 'mvtec/digits/test/good', '--strategy', 'fpr');
     assert.equal(fpr.code, EXIT.ok);
     assert.match(fpr.err, /at threshold .* \(fpr\)/);
+    // The label-free mixture threshold the run stored (every run fits it to its test scores).
+    const mixture = await aelab(dir, 'score', runDir, 'mvtec/digits/test/good', '--strategy', 'mixture');
+    assert.equal(mixture.code, EXIT.ok, mixture.err);
+    const stored = (JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')) as RunSummary).thresholds.find((t) => t.strategy === 'mixture');
+    assert.ok(stored, 'the run stored a mixture threshold');
+    assert.ok(mixture.err.includes(`at threshold ${stored.value} (mixture)`), mixture.err);
   });
 });
