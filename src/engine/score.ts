@@ -183,7 +183,7 @@ export function reconstructAll(
 /**
  * reconstructAll in batches that yield to the event loop and stop when `signal` is aborted
  * (undefined). Batches as scoring's: 256 MNIST images, a few large ones (200 images of 128x128x3
- * in one batch grew the wasm heap by 270 MB).
+ * in one batch raised the peak RSS by ~230 MB).
  */
 export async function reconstructAllCancellable(
   model: tfl.LayersModel, images: Float32Array, count: number, width: number, height: number, signal?: AbortSignal,

@@ -43,7 +43,12 @@ class FileStore implements ByteStore {
 
   append(bytes: Uint8Array): void {
     let written = 0;
-    while (written < bytes.length) written += fs.writeSync(this.requireOpen(), bytes, written, bytes.length - written, this.size + written);
+    try {
+      while (written < bytes.length) written += fs.writeSync(this.requireOpen(), bytes, written, bytes.length - written, this.size + written);
+    } catch (err) {
+      // Most likely a full disk: say where, as the user can point TMPDIR (TEMP on Windows) elsewhere.
+      throw new Error(`cannot keep the training images in a temp file in ${path.dirname(this.dir)}: ${(err as Error).message}`);
+    }
     this.size += bytes.length;
   }
 
