@@ -28,6 +28,7 @@ import { buildModel } from '../src/engine/models';
 import { trainAutoencoder } from '../src/engine/train';
 import { scoreImages, scoreImagesParallel } from '../src/engine/score';
 import { EngineThread } from '../src/engine/thread/spawn';
+import type { ByteImages } from '../src/engine/images/byteImages';
 import type { ResolvedModelConfig, ResolvedTrainingConfig } from '../src/core/experiment.generated';
 
 type Architecture = ResolvedModelConfig['architecture'];
@@ -67,7 +68,7 @@ async function child(architecture: Architecture, trainN: number, scoreN: number,
   const { width, height } = dataset;
   const pixels = width * height;
   // MNIST loads as floats (only image folders keep training images as bytes).
-  const floats = (images: Float32Array | Uint8Array): Float32Array => {
+  const floats = (images: Float32Array | ByteImages): Float32Array => {
     if (!(images instanceof Float32Array)) throw new Error('expected MNIST as floats');
     return images;
   };

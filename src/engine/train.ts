@@ -14,16 +14,17 @@ import { DataParallelSession, splitBatch } from './dataParallel';
 import { CollectiveAbortedError } from './thread/collective';
 import { makeOptimizer } from './optimizers';
 import type { EngineThread } from './thread/spawn';
+import type { ByteImages } from './images/byteImages';
 
 export interface TrainingData {
   /**
    * trainCount images of width x height (x channels), row-major, values in [0, 1]; or as bytes
-   * (value * 255), a quarter of the memory, turned into floats one batch at a time.
+   * (value * 255, in memory or a temp file), turned into floats one batch at a time.
    */
-  train: Float32Array | Uint8Array;
+  train: Float32Array | ByteImages;
   trainCount: number;
   /** Floats, or bytes like `train`. */
-  validation: Float32Array | Uint8Array;
+  validation: Float32Array | ByteImages;
   validationCount: number;
   width: number;
   height: number;
@@ -77,7 +78,7 @@ const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
  * Mean loss over `count` images in inference mode, in batches. Undefined if cancelled meanwhile.
  */
 async function evaluateLoss(
-  model: tfl.LayersModel, images: Float32Array | Uint8Array, count: number, width: number, height: number, loss: LossFunction, signal?: AbortSignal,
+  model: tfl.LayersModel, images: Float32Array | ByteImages, count: number, width: number, height: number, loss: LossFunction, signal?: AbortSignal,
 ): Promise<number | undefined> {
   const channels = inputChannels(model);
   const pixels = width * height * channels;
@@ -87,7 +88,7 @@ async function evaluateLoss(
   for (let start = 0; start < count; start += batchSize) {
     if (signal?.aborted) return undefined;
     const n = Math.min(batchSize, count - start);
-    for (let i = 0; i < n; i++) copyImage(images, (start + i) * pixels, buffer, i * pixels, pixels);
+    for (let i = 0; i < n; i++) copyImage(images, start + i, buffer, i * pixels, pixels);
     const batchLoss = tf.tidy(() => {
       const x = tf.tensor4d(buffer.subarray(0, n * pixels), [n, height, width, channels]);
       return loss(x, applyModel(model, x, false));
@@ -99,13 +100,10 @@ async function evaluateLoss(
   return sum / count;
 }
 
-/** Copies one image into a float buffer, scaling bytes to [0, 1]. */
-function copyImage(from: Float32Array | Uint8Array, offset: number, to: Float32Array, at: number, pixels: number): void {
-  if (from instanceof Float32Array) {
-    to.set(from.subarray(offset, offset + pixels), at);
-    return;
-  }
-  for (let k = 0; k < pixels; k++) to[at + k] = from[offset + k] / 255;
+/** Copies image `index` into a float buffer, scaling bytes to [0, 1]. */
+function copyImage(from: Float32Array | ByteImages, index: number, to: Float32Array, at: number, pixels: number): void {
+  if (from instanceof Float32Array) to.set(from.subarray(index * pixels, (index + 1) * pixels), at);
+  else from.copyFloats(index, to, at);
 }
 
 /** Batch losses weighted by batch size, summed on the backend so batches need not be read back. */
@@ -194,9 +192,10 @@ export async function trainAutoencoder(
   const channels = inputChannels(model);
   const pixels = width * height * channels;
   if (trainCount < 1) throw new Error('no training images');
-  if (data.train.length < trainCount * pixels) throw new Error(`training data holds ${data.train.length / pixels} images, expected ${trainCount}`);
-  if (data.validation.length < data.validationCount * pixels) {
-    throw new Error(`validation data holds ${data.validation.length / pixels} images, expected ${data.validationCount}`);
+  const held = (images: Float32Array | ByteImages) => (images instanceof Float32Array ? images.length / pixels : images.values === pixels ? images.count : 0);
+  if (held(data.train) < trainCount) throw new Error(`training data holds ${held(data.train)} images of ${pixels} values, expected ${trainCount}`);
+  if (held(data.validation) < data.validationCount) {
+    throw new Error(`validation data holds ${held(data.validation)} images of ${pixels} values, expected ${data.validationCount}`);
   }
 
   const loss = lossFunction(cfg);
@@ -268,7 +267,7 @@ export async function trainAutoencoder(
         const n = Math.min(batchSize, trainCount - start);
         for (let i = 0; i < n; i++) {
           const image = order[start + i];
-          copyImage(data.train, image * pixels, batchBuffer, i * pixels, pixels);
+          copyImage(data.train, image, batchBuffer, i * pixels, pixels);
         }
         const cost = trainStep(n);
         lossSum.add(cost, n);

@@ -10,7 +10,7 @@ import { readScores } from '../core/runFolder';
 import { computeThresholds, chooseThreshold } from '../core/thresholds';
 import { averagePrecision, confusionAt, operatingPoint, rocAuc } from '../core/metrics';
 import { InputError } from '../core/errors';
-import { loadDataset } from './datasets';
+import { loadDataset, releaseDataset } from './datasets';
 import { loadModel } from './modelIo';
 import { prepareData } from './prepareData';
 import { parallelScoringPays, scoreImagesParallel } from './score';
@@ -42,6 +42,8 @@ export async function scoreWhatIf(request: RunRequest & { modelFrom: string }, o
     const baseDir = request.experimentPath ? path.dirname(request.experimentPath) : process.cwd();
     const dataset = await loadDataset(experiment.data, baseDir, { workspaceRoot: request.workspaceRoot, seed: experiment.seed });
     const data = prepareData(dataset, experiment);
+    // Only the test set is scored: the training images (a temp file for large folders) go now.
+    releaseDataset(dataset);
     const model = await loadModel(path.join(request.modelFrom, RUN_FILES.model));
     try {
       const scoringThread = thread && (request.threads === 2 || parallelScoringPays(data.testCount)) ? thread : undefined;

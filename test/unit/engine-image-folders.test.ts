@@ -16,6 +16,7 @@ import { main } from '../../src/cli/main';
 import { loadTestImages } from '../../src/extension/panels/panelData';
 import { loadDataset } from '../../src/engine/datasets';
 import { decodeImageFile } from '../../src/engine/images/decode';
+import { ByteImages } from '../../src/engine/images/byteImages';
 import { loadModel } from '../../src/engine/modelIo';
 import { runExperiment } from '../../src/engine/run';
 import { drawDefect, ImageFormat, writeFolderFromMnist, writeGrayImage, writeMvtecFromMnist } from '../../scripts/imageFolderFixtures';
@@ -110,7 +111,8 @@ describe('engine: image-folder datasets', function () {
     it('reads JPEG folders and resizes to data.imageSize', async () => {
       const ds = await loadDataset(mvtec(path.join(dir, 'mvtec-jpeg'), { imageSize: [32, 20] }), dir);
       assert.deepEqual([ds.height, ds.width, ds.train.count, ds.test.count], [32, 20, 20, 11]);
-      assert.equal(ds.train.images.length, 20 * 32 * 20);
+      assert.ok(ds.train.images instanceof ByteImages);
+      assert.deepEqual([ds.train.images.count, ds.train.images.values], [20, 32 * 20]);
       assert.equal(ds.test.masks?.length, 11 * 32 * 20);
     });
 
@@ -195,7 +197,8 @@ describe('engine: image-folder datasets', function () {
       await writeMvtecFromMnist(path.join(dir, 'colour'), 'digits', { train: 60, testGood: 10, testDefect: 5 }, 'png-colour');
       const colour = await loadDataset(mvtec('colour', { channels: 3 }), dir);
       assert.equal(colour.channels, 3);
-      assert.equal(colour.train.images.length, 60 * 784 * 3);
+      assert.ok(colour.train.images instanceof ByteImages);
+      assert.deepEqual([colour.train.images.count, colour.train.images.values], [60, 784 * 3]);
       const experimentPath = path.join(dir, 'colour.aelab.yaml');
       const result = validateExperiment(`name: colour\ndata: { dataset: mvtec, root: colour, category: digits, channels: 3 }\ncorruption: { fraction: 0.2, type: occlusion, level: 0.3 }\nmodel: { architecture: cnn }\ntraining: { epochs: 1, batchSize: 16, loss: mse+ssim }\nevaluation: { score: ssim, samples: 2 }\n`, experimentPath);
       assert.ok(result.ok && result.experiment, JSON.stringify(result.problems));

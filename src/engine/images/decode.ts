@@ -60,26 +60,61 @@ function decodeToRgba(file: string, bytes: Buffer): { width: number; height: num
   throw new ImageFileError(file, 'not a PNG or JPEG file (its first bytes are neither signature)');
 }
 
-/**
- * Decodes `file` to `channels` channels: 1 = luminance (ITU-R 601 weights, as PIL's "L"), 3 = RGB.
- * Alpha is dropped (not composited).
- */
-export function decodeImageFile(file: string, channels: 1 | 3): DecodedImage {
+/** A file's pixels as decoded, RGBA, before conversion to the declared channels. */
+export interface RgbaImage {
+  file: string;
+  width: number;
+  height: number;
+  rgba: Uint8Array;
+}
+
+/** Reads and decodes `file`; a damaged or unreadable file is an ImageFileError. */
+export function decodeImageRgba(file: string): RgbaImage {
   const { width, height, rgba } = decodeToRgba(file, readImageBytes(file));
   if (width < 1 || height < 1 || rgba.length < width * height * 4) throw new ImageFileError(file, `decoded to ${width}x${height} with ${rgba.length} bytes: damaged`);
-  const count = width * height;
-  const pixels = new Float32Array(count * channels);
-  let colour = false;
+  return { file, width, height, rgba };
+}
+
+/** False when every pixel has R = G = B (grayscale files, and colour files without colour). */
+export function hasColour(image: RgbaImage): boolean {
+  const { rgba } = image;
+  for (let i = 0; i < image.width * image.height; i++) {
+    if (rgba[4 * i] !== rgba[4 * i + 1] || rgba[4 * i + 1] !== rgba[4 * i + 2]) return true;
+  }
+  return false;
+}
+
+/**
+ * The pixels with `channels` channels: 1 = luminance (ITU-R 601 weights, as PIL's "L"), 3 = RGB.
+ * Alpha is dropped (not composited). Into floats in [0, 1], or into bytes as those floats * 255,
+ * rounded (the same bytes the floats would give, without making them).
+ */
+export function convertPixels(image: RgbaImage, channels: 1 | 3, out: Float32Array | Uint8Array): void {
+  const { rgba } = image;
+  const count = image.width * image.height;
+  if (out.length < count * channels) throw new RangeError(`${out.length} values cannot hold ${count * channels}`);
+  const bytes = out instanceof Uint8Array;
   for (let i = 0; i < count; i++) {
     const r = rgba[4 * i], g = rgba[4 * i + 1], b = rgba[4 * i + 2];
-    if (r !== g || g !== b) colour = true;
     if (channels === 1) {
-      pixels[i] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+      const v = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+      out[i] = bytes ? Math.round(Math.fround(v) * 255) : v;
+    } else if (bytes) {
+      out[3 * i] = r;
+      out[3 * i + 1] = g;
+      out[3 * i + 2] = b;
     } else {
-      pixels[3 * i] = r / 255;
-      pixels[3 * i + 1] = g / 255;
-      pixels[3 * i + 2] = b / 255;
+      out[3 * i] = r / 255;
+      out[3 * i + 1] = g / 255;
+      out[3 * i + 2] = b / 255;
     }
   }
-  return { width, height, pixels, channels, colour };
+}
+
+/** Decodes `file` to `channels` channels as floats in [0, 1] (convertPixels). */
+export function decodeImageFile(file: string, channels: 1 | 3): DecodedImage {
+  const image = decodeImageRgba(file);
+  const pixels = new Float32Array(image.width * image.height * channels);
+  convertPixels(image, channels, pixels);
+  return { width: image.width, height: image.height, pixels, channels, colour: hasColour(image) };
 }
