@@ -19,7 +19,7 @@ import { architectureMismatch, buildModel } from './models';
 import { trainAutoencoder } from './train';
 import { parallelScoringPays, reconstruct, reconstructAllCancellable, scoreImagesParallel } from './score';
 import { EngineThread } from './thread/spawn';
-import { trainingThreads as planTrainingThreads, wantsEngineThread } from './threads';
+import { trainingThreads as planTrainingThreads, trainsOnTwoThreads, wantsEngineThread } from './threads';
 import { loadModel, saveModel } from './modelIo';
 import { PreparedData, prepareData } from './prepareData';
 
@@ -168,6 +168,9 @@ async function trainAndEvaluate(
   const trainingThreads = thread ? planTrainingThreads(preference, backend, experiment, data.trainCount) : 1;
   const scoringThread = thread && (preference === 2 || parallelScoringPays(data.testCount)) ? thread : undefined;
   if (preference === 2 && backend !== 'wasm') emit({ type: 'log', level: 'warn', message: `two threads need the wasm backend; ${backend} trains and scores on one` });
+  if (preference === 2 && backend === 'wasm' && !request.modelFrom && !trainsOnTwoThreads(experiment.model.architecture)) {
+    emit({ type: 'log', level: 'info', message: `${experiment.model.architecture} trains on one thread (two measured slower for it, and one gives the same bytes on every machine); scoring uses two` });
+  }
   if (trainingThreads === 2) emit({ type: 'log', level: 'info', message: 'training on two threads (data-parallel, half of every batch each)' });
   try {
     if (request.modelFrom) emit({ type: 'log', level: 'info', message: `not training: scoring with the model of ${request.modelFrom} (same training setting)` });

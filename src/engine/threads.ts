@@ -27,17 +27,23 @@ export function wantsEngineThread(preference: ThreadsPreference, backend: string
   return preference !== 1 && backend === 'wasm' && (preference === 2 || spareCores() > 0);
 }
 
+/** Whether two threads can train this architecture at all: not fcn-simple, which they only slow down. */
+export function trainsOnTwoThreads(architecture: string): boolean {
+  return PARALLEL_ARCHITECTURES.has(architecture);
+}
+
 /**
- * Threads to train with; on wasm this changes the speed, not the bytes (one thread replays the two
- * threads' halves, train.ts halvesStep), except fcn-simple forced onto two. 'auto' trains
- * data-parallel on wasm with a spare core, for the architectures where it measured faster, enough
- * images times epochs and a batch worth splitting; 2 forces it on wasm (the other backends train
- * on one).
+ * Threads to train with; on wasm this changes the speed, never the bytes: one thread replays the
+ * two threads' halves (train.ts halvesStep), and fcn-simple, which one thread trains in whole
+ * batches, always trains on one. 'auto' trains data-parallel on wasm with a spare core, for the
+ * architectures where it measured faster, enough images times epochs and a batch worth
+ * splitting; 2 forces it on wasm for cnn and fcn-deep (the other backends train on one).
  */
 export function trainingThreads(preference: ThreadsPreference, backend: string, experiment: ResolvedExperiment, trainCount: number): 1 | 2 {
   const imagePasses = trainCount * experiment.training.epochs;
   if (!wantsEngineThread(preference, backend)) return 1;
   if (experiment.training.batchSize < 2 || trainCount < 2) return 1;
+  if (!PARALLEL_ARCHITECTURES.has(experiment.model.architecture)) return 1;
   if (preference === 2) return 2;
   return PARALLEL_ARCHITECTURES.has(experiment.model.architecture) && imagePasses >= PARALLEL_TRAIN_MIN_IMAGE_PASSES
     && experiment.training.batchSize >= PARALLEL_TRAIN_MIN_BATCH ? 2 : 1;

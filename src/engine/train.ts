@@ -130,8 +130,8 @@ class LossSum {
  * where the data-parallel path exists, so a seed gives the same bytes on one thread as on two.
  */
 export function computesInHalves(model: tfl.LayersModel): boolean {
-  // Not fcn-simple: 'auto' never trains it on two threads (threads.ts), so its result is already
-  // the same on every machine, and halving its steps measured 1.38x slower (docs/PERFORMANCE.md).
+  // Not fcn-simple: it never trains on two threads (threads.ts), so its result is already the same
+  // on every machine, and halving its steps measured 1.21x slower (docs/PERFORMANCE.md).
   if (model.name === 'aelab_fcn_simple') return false;
   return tf.getBackend() === 'wasm';
 }

@@ -89,13 +89,17 @@ describe('aelab CLI', function () {
     assert.ok(!fs.existsSync(path.join(dir, 'runs-bad')));
   });
 
-  it('--threads 2 trains on two threads and says so; a bad --threads is a usage error', async () => {
-    const res = await aelab(dir, 'run', 'tiny.aelab.yaml', '--set', 'training.epochs=1', '--backend', 'wasm', '--threads', '2', '--runs-dir', 'runs-threads');
+  it('--threads 2 trains on two threads and says so (fcn-simple: on one, and says why); a bad --threads is a usage error', async () => {
+    const res = await aelab(dir, 'run', 'tiny.aelab.yaml', '--set', 'training.epochs=1', '--set', 'model.architecture=cnn', '--backend', 'wasm', '--threads', '2', '--runs-dir', 'runs-threads');
     assert.equal(res.code, EXIT.ok, res.err);
     assert.match(res.out, /backend wasm \(2 threads\)/);
     const [runDir] = fs.readdirSync(path.join(dir, 'runs-threads', 'cli-tiny')).sort();
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'runs-threads', 'cli-tiny', runDir, 'summary.json'), 'utf8')) as { trainingThreads: number };
     assert.equal(summary.trainingThreads, 2);
+    const simple = await aelab(dir, 'run', 'tiny.aelab.yaml', '--set', 'training.epochs=1', '--backend', 'wasm', '--threads', '2', '--runs-dir', 'runs-threads-simple');
+    assert.equal(simple.code, EXIT.ok, simple.err);
+    assert.match(simple.out + simple.err, /fcn-simple trains on one thread \(two measured slower for it, and one gives the same bytes on every machine\)/);
+    assert.doesNotMatch(simple.out, /2 threads/);
     const cpu = await aelab(dir, 'run', 'tiny.aelab.yaml', '--set', 'training.epochs=1', '--backend', 'cpu', '--threads', '2', '--runs-dir', 'runs-threads');
     assert.equal(cpu.code, EXIT.ok, cpu.err);
     assert.match(cpu.out + cpu.err, /two threads need the wasm backend; cpu trains and scores on one/);

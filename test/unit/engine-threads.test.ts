@@ -32,11 +32,14 @@ describe('engine: how many threads a run uses', () => {
     assert.equal(wantsEngineThread('auto', 'cpu'), false);
   });
 
-  it('1 never starts a thread; 2 forces two on wasm (not elsewhere, not for batch 1)', () => {
+  it('1 never starts a thread; 2 forces two on wasm for cnn and fcn-deep (not elsewhere, not for batch 1, never fcn-simple)', () => {
     assert.equal(wantsEngineThread(1, 'wasm'), false);
     assert.equal(trainingThreads(1, 'wasm', experiment('cnn'), 54000), 1);
     assert.equal(wantsEngineThread(2, 'wasm'), true);
-    assert.equal(trainingThreads(2, 'wasm', experiment('fcn-simple', 4), 100), 2);
+    assert.equal(trainingThreads(2, 'wasm', experiment('cnn', 4), 100), 2);
+    assert.equal(trainingThreads(2, 'wasm', experiment('fcn-deep', 4), 100), 2);
+    // Two threads only slow fcn-simple down, and its one-thread steps are whole batches: one thread keeps the bytes.
+    assert.equal(trainingThreads(2, 'wasm', experiment('fcn-simple', 4), 100), 1);
     assert.equal(trainingThreads(2, 'wasm', experiment('cnn', 1), 100), 1);
     assert.equal(trainingThreads(2, 'cpu', experiment('cnn'), 54000), 1);
   });
