@@ -107,6 +107,13 @@ export interface ScoreImagesResult {
 /** A run's place in a sweep: `<runsDir>/.sweeps/<name>/`, point `index`. */
 export interface SweepPointRef { name: string; index: number }
 
+/** A line in a panel's notice bar (a saved export, an error); every panel's webview shows it. */
+export interface PanelNotice {
+  type: 'notice';
+  level: 'info' | 'error';
+  message: string;
+}
+
 /** host -> worker (Node IPC channel). */
 export type HostToWorker =
   | { type: 'run'; request: RunRequest }
@@ -245,7 +252,7 @@ export type HostToResultsWebview =
   | { type: 'whatIf'; corruption: WhatIfCorruptionChoice; result?: WhatIfResult; error?: string }
   /** *Save as run* queued the what-if as a run (scoring with this run's model). */
   | { type: 'whatIfSaved'; corruption: WhatIfCorruptionChoice }
-  | { type: 'notice'; level: 'info' | 'error'; message: string };
+  | PanelNotice;
 
 /** A test corruption the Results panel's "What if…" control picks (core/whatIfExperiment.ts checks it). */
 export interface WhatIfCorruptionChoice {
@@ -271,7 +278,7 @@ export type HostToCompareWebview =
   | { type: 'runUpdated'; run: PanelRunData }
   /** A run's folder is gone: the panel drops it and says so. */
   | { type: 'runRemoved'; runDir: string }
-  | { type: 'notice'; level: 'info' | 'error'; message: string };
+  | PanelNotice;
 
 export type CompareWebviewToHost =
   | { type: 'ready' }
@@ -292,7 +299,7 @@ export interface StudyRunData extends StudyRun {
 
 export type HostToStudyWebview =
   | { type: 'init'; runs: StudyRunData[]; skipped: { runDir: string; reason: string }[] }
-  | { type: 'notice'; level: 'info' | 'error'; message: string };
+  | PanelNotice;
 
 export type StudyWebviewToHost =
   | { type: 'ready' }
@@ -317,7 +324,7 @@ export type HostToScoreWebview =
   | { type: 'init'; runLabel: string; result: ScoreImagesResult; displayPaths: string[]; thresholds: ScorePanelThreshold[]; chosen: string }
   /** Thumbnails of the files asked for (a page), or why there are none. */
   | { type: 'thumbnails'; requestId: number; width: number; height: number; images: ScoredImageThumbnails[]; error?: string }
-  | { type: 'notice'; level: 'info' | 'error'; message: string };
+  | PanelNotice;
 
 export type ScoreWebviewToHost =
   | { type: 'ready' }

@@ -5,7 +5,6 @@ import { assertNever } from '../../core/protocol';
 import type { CompareWebviewToHost, HostToCompareWebview, PanelRunData } from '../../core/protocol';
 import { compareTitle, runFolderExists } from '../model/panelRunChange';
 import { loadPanelRun } from './panelData';
-import { saveExportWithNotice } from './panelFiles';
 import { runSetKey, WebviewPanelController, webviewOptions } from './webviewPanelController';
 import type { ResultsPanelDeps } from './resultsPanel';
 import { RunWatcher } from './runWatcher';
@@ -93,11 +92,9 @@ export class ComparePanel extends WebviewPanelController<HostToCompareWebview, C
       case 'openRun':
         if (this.runDirs.includes(message.runDir)) this.openRun(message.runDir);
         return;
-      case 'saveFile': {
-        const notice = await saveExportWithNotice(message.file);
-        if (notice) this.post({ type: 'notice', ...notice });
+      case 'saveFile':
+        await this.saveExport(message.file);
         return;
-      }
       default:
         assertNever(message);
     }

@@ -11,7 +11,6 @@ import { readRun } from '../../core/runFolder';
 import { experimentWriteTarget } from '../model/writeTarget';
 import type { RunManager } from '../runManager';
 import { imageSourceOf, loadPanelRun, loadTestImages } from './panelData';
-import { saveExportWithNotice } from './panelFiles';
 import { PanelDeps, WebviewPanelController, webviewOptions } from './webviewPanelController';
 import { nextPanelUpdate, runFolderExists, SentRun } from '../model/panelRunChange';
 import { isPanelTabPinned, TabInfo } from '../model/panelTabs';
@@ -210,11 +209,9 @@ export class ResultsPanel extends WebviewPanelController<HostToResultsWebview, R
         if (this.sent.removed) return;
         await this.useThreshold(message.value);
         return;
-      case 'saveFile': {
-        const notice = await saveExportWithNotice(message.file);
-        if (notice) this.post({ type: 'notice', ...notice });
+      case 'saveFile':
+        await this.saveExport(message.file);
         return;
-      }
       case 'whatIf':
         await this.previewWhatIf(message.corruption);
         return;

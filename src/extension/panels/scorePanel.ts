@@ -9,7 +9,6 @@ import type { HostToScoreWebview, ScoreImagesResult, ScorePanelThreshold, ScoreW
 import { readRun } from '../../core/runFolder';
 import { readSettings } from '../settings';
 import { thumbnailsInWorker } from './imageScoring';
-import { saveExportWithNotice } from './panelFiles';
 import type { ResultsPanelDeps } from './resultsPanel';
 import { WebviewPanelController, webviewOptions } from './webviewPanelController';
 
@@ -57,11 +56,9 @@ export class ScorePanel extends WebviewPanelController<HostToScoreWebview, Score
       case 'requestThumbnails':
         await this.sendThumbnails(message.requestId, message.files.filter((f) => this.scored.has(f)));
         return;
-      case 'saveFile': {
-        const notice = await saveExportWithNotice(message.file);
-        if (notice) this.post({ type: 'notice', ...notice });
+      case 'saveFile':
+        await this.saveExport(message.file);
         return;
-      }
       default:
         assertNever(message);
     }

@@ -4,7 +4,6 @@
 import * as vscode from 'vscode';
 import { assertNever } from '../../core/protocol';
 import type { HostToStudyWebview, StudyWebviewToHost } from '../../core/protocol';
-import { saveExportWithNotice } from './panelFiles';
 import { runSetKey, WebviewPanelController, webviewOptions } from './webviewPanelController';
 import type { ResultsPanelDeps } from './resultsPanel';
 import { loadStudyRuns } from './studyData';
@@ -53,11 +52,9 @@ export class StudyPanel extends WebviewPanelController<HostToStudyWebview, Study
       case 'openRun':
         if (this.runDirs.includes(message.runDir)) this.openRun(message.runDir);
         return;
-      case 'saveFile': {
-        const notice = await saveExportWithNotice(message.file);
-        if (notice) this.post({ type: 'notice', ...notice });
+      case 'saveFile':
+        await this.saveExport(message.file);
         return;
-      }
       case 'generateReport':
         // The command asks where and shows progress; the panel only names its runs.
         await vscode.commands.executeCommand(GENERATE_REPORT_COMMAND, [...this.runDirs]);

@@ -3,6 +3,8 @@
 // and disposal with the panel.
 import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
+import type { PanelExportFile, PanelNotice } from '../../core/protocol';
+import { saveExportWithNotice } from './panelFiles';
 import { newNonce, panelHtml } from './panelHtml';
 
 export type PanelBundle = 'results' | 'compare' | 'study' | 'score';
@@ -42,8 +44,15 @@ export abstract class WebviewPanelController<ToWebview, FromWebview> extends Dis
     this.panel.dispose();
   }
 
-  protected post(message: ToWebview): void {
+  /** Every panel's webview shows a PanelNotice in its notice bar. */
+  protected post(message: ToWebview | PanelNotice): void {
     if (!this.isDisposed) void this.panel.webview.postMessage(message);
+  }
+
+  /** A webview's export (chart, table): through the save dialog, and what happened in the notice bar. */
+  protected async saveExport(file: PanelExportFile): Promise<void> {
+    const notice = await saveExportWithNotice(file);
+    if (notice) this.post({ type: 'notice', ...notice });
   }
 }
 
