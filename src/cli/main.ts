@@ -126,7 +126,7 @@ async function commandRun(args: string[], io: Io): Promise<number> {
   } else {
     const index = Number(sweepIndexArg);
     if (!/^\d+$/.test(sweepIndexArg)) throw new UsageError(`--sweep-index must be a point number (0, 1, ...), got "${sweepIndexArg}"`);
-    const loaded = loadSweep(file, values.set ?? [], runsDir);
+    const loaded = loadSweep(file, values.set ?? [], runsDir, io.cwd);
     if (!loaded.ok) {
       printProblems(loaded.problems, io);
       if (loaded.message) io.err(loaded.message);

@@ -32,7 +32,7 @@ const RUNS_DIR_DEFAULT = path.join('.aelab', 'runs');
 
 function load(io: Io, file: string, set: string[], runsDirArg: string | undefined, yes = false): LoadedSweep | undefined {
   const runsDir = path.resolve(io.cwd, runsDirArg ?? RUNS_DIR_DEFAULT);
-  const loaded = loadSweep(path.resolve(io.cwd, file), set, runsDir, yes);
+  const loaded = loadSweep(path.resolve(io.cwd, file), set, runsDir, io.cwd, yes);
   if (loaded.ok) return loaded.sweep;
   for (const p of loaded.problems) io.err(formatProblem(p));
   if (loaded.message) io.err(loaded.message);
@@ -110,7 +110,7 @@ async function runLocally(io: Io, sweep: LoadedSweep, status: SweepStatus, o: { 
       todo, models, parallel: o.parallel, signal: controller.signal,
       runner: workerRunner({
         workerPath: io.workerPath ?? path.resolve(__dirname, '..', '..', 'dist', 'worker.js'),
-        sweepDir: sweep.dir, experimentPath: sweep.experimentPath, runsDir: sweep.runsDir, backend: o.backend, threads: o.threads,
+        sweepDir: sweep.dir, experimentPath: sweep.experimentPath, runsDir: sweep.runsDir, workspaceRoot: sweep.workspaceRoot, backend: o.backend, threads: o.threads,
       }),
       onStart: (job) => progress.started(job),
       onEvent: (index, e) => progress.event(index, e),

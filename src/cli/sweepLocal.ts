@@ -89,6 +89,8 @@ export interface WorkerRunnerOptions {
   sweepDir: string;
   experimentPath: string;
   runsDir: string;
+  /** Image folders must lie inside it (the sweep's working folder, as for `aelab run`). */
+  workspaceRoot: string;
   backend: BackendPreference;
   threads: ThreadsPreference;
   /** After a cancel, how long a worker may take to stop before it is killed. */
@@ -113,7 +115,7 @@ export function workerRunner(w: WorkerRunnerOptions): PointRunner {
     };
     child.on('message', (m: WorkerToHost) => {
       if (m.type === 'ready') {
-        send({ type: 'run', request: { experiment: point.experiment, experimentPath: w.experimentPath, runsDir: w.runsDir, backend: w.backend, threads: w.threads, modelFrom, sweep: { name: point.experiment.name, index: point.index } } });
+        send({ type: 'run', request: { experiment: point.experiment, experimentPath: w.experimentPath, runsDir: w.runsDir, workspaceRoot: w.workspaceRoot, backend: w.backend, threads: w.threads, modelFrom, sweep: { name: point.experiment.name, index: point.index } } });
         if (signal.aborted) onAbort();
         else signal.addEventListener('abort', onAbort, { once: true });
       } else if (m.type === 'event') {

@@ -16,12 +16,14 @@ export interface LoadedSweep {
   runsDir: string;
   experimentPath: string;
   set: string[];
+  /** Image folders must lie inside it: the working folder, as for `aelab run` (also each point's run). */
+  workspaceRoot: string;
 }
 
 export type LoadResult = { ok: true; sweep: LoadedSweep } | { ok: false; problems: Problem[]; message?: string };
 
 /** Reads, expands and validates the sweep of an experiment file (nothing is written). */
-export function loadSweep(file: string, set: readonly string[], runsDir: string, yes = false): LoadResult {
+export function loadSweep(file: string, set: readonly string[], runsDir: string, workspaceRoot: string, yes = false): LoadResult {
   let text: string;
   try {
     text = readTextFileBounded(file);
@@ -30,10 +32,10 @@ export function loadSweep(file: string, set: readonly string[], runsDir: string,
   }
   const binary = notText(text);
   if (binary) return { ok: false, problems: [], message: `${file}:1:1: ${binary}` };
-  const expansion = expandSweep(text, file, set, { yes, dataset: datasetAccessFor(file) });
+  const expansion = expandSweep(text, file, set, { yes, dataset: datasetAccessFor(file, workspaceRoot) });
   if (!expansion.ok) return { ok: false, problems: expansion.problems };
   if (!expansion.plan) return { ok: false, problems: expansion.problems, message: `${file}: has no sweep: section (add sweep: { parameters: { corruption.level: [0.1, 0.2] } }, or use aelab run)` };
-  return { ok: true, sweep: { plan: expansion.plan, dir: sweepDir(runsDir, expansion.plan.name), runsDir, experimentPath: file, set: [...set] } };
+  return { ok: true, sweep: { plan: expansion.plan, dir: sweepDir(runsDir, expansion.plan.name), runsDir, experimentPath: file, set: [...set], workspaceRoot } };
 }
 
 /** Writes the manifest (if it changed) and reads every point's state. */

@@ -64,6 +64,9 @@ function moments(values: Float64Array, from: number, to: number): MixtureCompone
   return { weight: (to - from) / values.length, mean, std: Math.sqrt(sq / (to - from)) };
 }
 
+/** Fewest test scores a two-component mixture can be fitted to (validation checks the count first). */
+export const MIXTURE_MIN_SCORES = 4;
+
 /**
  * Fits the two-component mixture to log(max(score, 1e-12)) and returns it with its threshold.
  * Undefined when the scores cannot hold two components (fewer than 4, or fewer than 2 distinct).
@@ -73,7 +76,7 @@ export function fitLogScoreMixture(scores: ArrayLike<number>): MixtureFit | unde
   const x = new Float64Array(n);
   for (let i = 0; i < n; i++) x[i] = Math.log(Math.max(scores[i], SCORE_FLOOR));
   x.sort();
-  if (n < 4 || x[0] === x[n - 1] || Number.isNaN(x[n - 1])) return undefined;
+  if (n < MIXTURE_MIN_SCORES || x[0] === x[n - 1] || Number.isNaN(x[n - 1])) return undefined;
   const spread = x[n - 1] - x[0];
   // No component may collapse onto a single value (the likelihood would grow without bound).
   const minStd = 1e-3 * spread;

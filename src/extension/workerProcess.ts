@@ -24,10 +24,11 @@ export class WorkerProcess extends Disposable {
   readonly exited: Promise<WorkerExit>;
   private killTimer: NodeJS.Timeout | undefined;
 
-  /** `advanced` IPC serialization carries typed arrays (what-if scores) as they are. */
-  constructor(workerPath: string, env: NodeJS.ProcessEnv = {}, args: readonly string[] = [], serialization: 'json' | 'advanced' = 'json') {
+  /** `advanced` IPC serialization carries typed arrays (what-if scores) as they are; `cwd`: the CLI's working folder. */
+  constructor(workerPath: string, env: NodeJS.ProcessEnv = {}, args: readonly string[] = [], serialization: 'json' | 'advanced' = 'json', cwd?: string) {
     super();
     this.child = fork(workerPath, [...args], {
+      cwd,
       execArgv: [],
       serialization,
       // ELECTRON_RUN_AS_NODE: in desktop VS Code process.execPath is Electron; run it as Node.

@@ -149,7 +149,8 @@ describe('image folders: validate and the editor report what a run would refuse,
 
   function experimentIn(dir: string, data: string): { file: string; text: string } {
     const dataset = data.startsWith('dataset:') ? '' : 'dataset: folder, ';
-    const text = `name: folder-check\nseed: 1\ndata: { ${dataset}${data} }\ncorruption: { fraction: 0.2 }\nmodel:\n  architecture: fcn-simple\n`;
+    // percentile: these folders test a handful of images, too few for the default mixture threshold.
+    const text = `name: folder-check\nseed: 1\ndata: { ${dataset}${data} }\ncorruption: { fraction: 0.2 }\nmodel:\n  architecture: fcn-simple\nevaluation: { threshold: { strategy: percentile } }\n`;
     const file = path.join(dir, 'check.aelab.yaml');
     fs.writeFileSync(file, text);
     return { file, text };
@@ -209,7 +210,7 @@ describe('image folders: validate and the editor report what a run would refuse,
     const n = mk('cnn', 'n');
     for (let i = 0; i < 5; i++) writeGrayImage(path.join(n, `g${i}.png`), new Float32Array(100).fill(i / 5), 10, 10, 'png8');
     const write = (data: string) => {
-      const text = `name: cnn-size\ndata: { dataset: folder, ${data} }\ncorruption: { fraction: 0.2 }\nmodel:\n  architecture: cnn\n`;
+      const text = `name: cnn-size\ndata: { dataset: folder, ${data} }\ncorruption: { fraction: 0.2 }\nmodel:\n  architecture: cnn\nevaluation: { threshold: { strategy: percentile } }\n`;
       const file = path.join(dir, 'cnn.aelab.yaml');
       fs.writeFileSync(file, text);
       return validateExperiment(text, file, datasetAccessFor(file, ws)).problems.filter((p) => p.severity === 'error');
@@ -223,7 +224,7 @@ describe('image folders: validate and the editor report what a run would refuse,
   it('a sweep reads each image once per seed, not once per point; a bad file is located in every point', () => {
     const dir = mk('sweep');
     good(mk('sweep', 'n'), 5);
-    const text = `name: sweep-check\ndata: { dataset: folder, normalDir: n }\ncorruption: { fraction: 0.2 }\nmodel:\n  architecture: fcn-simple\nsweep:\n  parameters:\n    corruption.level: [0.1, 0.2, 0.3]\n  seeds: [1, 2]\n`;
+    const text = `name: sweep-check\ndata: { dataset: folder, normalDir: n }\ncorruption: { fraction: 0.2 }\nmodel:\n  architecture: fcn-simple\nevaluation: { threshold: { strategy: percentile } }\nsweep:\n  parameters:\n    corruption.level: [0.1, 0.2, 0.3]\n  seeds: [1, 2]\n`;
     const file = path.join(dir, 'sweep.aelab.yaml');
     fs.writeFileSync(file, text);
     const access = datasetAccessFor(file, ws);

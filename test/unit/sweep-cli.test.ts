@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { EXIT } from '../../src/cli/main';
 import type { RunConfigFile, RunStatusFile, RunSummary } from '../../src/core/runFormat';
 import type { PointFile, SweepManifest } from '../../src/core/sweep/sweepFormat';
+import { writeGrayImage } from '../../scripts/imageFolderFixtures';
 import { runCli } from './support/cliHarness';
 
 const aelab = (cwd: string, ...argv: string[]) => runCli(cwd, argv);
@@ -150,5 +151,47 @@ describe('aelab sweep (local) and run --sweep-index', function () {
     }
     const status = await aelab(dir, 'sweep', 'status', 'slow.aelab.yaml', '--runs-dir', 'runs');
     assert.match(status.out, new RegExp(`4 point\\(s\\): ${4 - files.length} queued, ${files.length} cancelled`));
+  });
+});
+
+describe('aelab sweep: image folders checked against the working folder, as validate and run check them', function () {
+  this.timeout(120_000);
+
+  it('a folder beside the experiment\'s own folder (inside the working folder): validate, run and sweep all accept it; outside it: all refuse', async () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'aelab-sweep-ws-'));
+    const normal = path.join(ws, 'data', 'good');
+    fs.mkdirSync(normal, { recursive: true });
+    for (let i = 0; i < 12; i++) writeGrayImage(path.join(normal, `g${i}.png`), new Float32Array(64).fill(0.2 + i / 40), 8, 8, 'png8');
+    fs.mkdirSync(path.join(ws, 'experiments'));
+    const file = path.join('experiments', 'folder-sweep.aelab.yaml');
+    fs.writeFileSync(path.join(ws, file), `name: folder-sweep
+data: { dataset: folder, normalDir: ../data/good, testSplit: 0.25, validationSplit: 0 }
+corruption: { fraction: 0.5, level: 0.5 }
+model: { architecture: fcn-simple }
+training: { epochs: 1, batchSize: 4 }
+evaluation: { threshold: { strategy: mixture } }
+sweep:
+  parameters:
+    corruption.level: [0.3, 0.8]
+`);
+    // 3 test images (a quarter of 12): too few for the mixture threshold, which validate says first.
+    const few = await aelab(ws, 'validate', file);
+    assert.equal(few.code, EXIT.invalidInput, few.out);
+    assert.match(few.err, /folder-sweep\.aelab\.yaml:6:\d+: evaluation\.threshold\.strategy mixture .* needs at least 4, but the test set has 3 image\(s\)/);
+    fs.writeFileSync(path.join(ws, file), fs.readFileSync(path.join(ws, file), 'utf8').replace('testSplit: 0.25', 'testSplit: 0.5'));
+    const validate = await aelab(ws, 'validate', file);
+    assert.equal(validate.code, EXIT.ok, validate.err);
+    const sweep = await aelab(ws, 'sweep', file, '--runs-dir', 'runs', '--threads', '1');
+    assert.equal(sweep.code, EXIT.ok, `${sweep.out}\n${sweep.err}`);
+    const points = [0, 1].map((i) => readJson<PointFile>(path.join(ws, 'runs', '.sweeps', 'folder-sweep', 'points', `${i}.json`)));
+    assert.deepEqual(points.map((p) => p.state), ['completed', 'completed']);
+    // From inside experiments/, ../data lies outside the working folder: every command refuses it, at the key.
+    const inner = path.join(ws, 'experiments');
+    for (const argv of [['validate', 'folder-sweep.aelab.yaml'], ['sweep', 'folder-sweep.aelab.yaml', '--runs-dir', 'runs2'], ['run', 'folder-sweep.aelab.yaml', '--sweep-index', '0', '--runs-dir', 'runs2']]) {
+      const r = await aelab(inner, ...argv);
+      assert.equal(r.code, EXIT.invalidInput, `${argv[0]}: ${r.out}\n${r.err}`);
+      assert.match(r.err, /folder-sweep\.aelab\.yaml:2:\d+: .*outside the workspace/, argv[0]);
+    }
+    assert.ok(!fs.existsSync(path.join(inner, 'runs2')), 'nothing written');
   });
 });

@@ -6,6 +6,7 @@
 // core/datasetFiles.ts (the same readers the engine loads with).
 import type { ResolvedDataConfig, ResolvedExperiment, ResolvedIdxFiles } from '../experiment.generated';
 import { planImageFolders, type FolderReader } from '../imageFolderPlan';
+import { MIXTURE_MIN_SCORES } from '../mixtureThreshold';
 import { rngFor } from '../rng';
 import { SSIM_WINDOW_SIZE } from '../ssim';
 import { Issue, Seg } from './problems';
@@ -88,6 +89,7 @@ export function datasetIssues(x: ResolvedExperiment, access: DatasetAccess): Iss
   issues.push(...imageSizeIssues(x, train.width, train.height));
   issues.push(...trainingSetIssues(x, train, files, access.reader));
   issues.push(...testSetIssues(x, test, files, access.reader));
+  issues.push(...mixtureIssues(x, test.used));
   return issues;
 }
 
@@ -115,7 +117,17 @@ function imageFolderIssues(x: ResolvedExperiment, access: DatasetAccess): Issue[
   const issues: Issue[] = planned.problems.map((p) => ({ segs: [...p.key], anchor: p.key.length > 1 ? 'value' : 'mapping', severity: 'error', message: p.message }));
   const size = planned.plan?.size;
   if (issues.length === 0 && size) issues.push(...imageSizeIssues(x, size[1], size[0]));
+  if (issues.length === 0 && planned.plan) issues.push(...mixtureIssues(x, planned.plan.test.length));
   return issues;
+}
+
+/** The chosen mixture threshold is fitted to the test scores: too few and the run could not choose it. */
+function mixtureIssues(x: ResolvedExperiment, testCount: number): Issue[] {
+  if (x.evaluation.threshold.strategy !== 'mixture' || testCount >= MIXTURE_MIN_SCORES) return [];
+  return [{
+    segs: ['evaluation', 'threshold', 'strategy'], anchor: 'value', severity: 'error',
+    message: `evaluation.threshold.strategy mixture (the default when unset) is fitted to the test scores and needs at least ${MIXTURE_MIN_SCORES}, but the test set has ${testCount} image(s): test more images, or set another strategy`,
+  }];
 }
 
 function imageSizeIssues(x: ResolvedExperiment, width: number, height: number): Issue[] {

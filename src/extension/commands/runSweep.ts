@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import { cancelCommandArgs, sweepCommandArgs } from '../model/sweepArgs';
 import { readExperimentFile } from '../model/treeModel';
 import { declaresSweep, readSweepFolder, sweepDirOf, sweepProgress, SweepModel } from '../model/sweepModel';
-import { readSlurmSettings, runsDirFor } from '../settings';
+import { folderFor, readSlurmSettings, runsDirFor } from '../settings';
 import { WorkerProcess } from '../workerProcess';
 import { resolveExperimentUri } from './args';
 import { COMMANDS, CommandContext } from './context';
@@ -67,7 +67,9 @@ function registerCommand(ctx: CommandContext): vscode.Disposable {
     const args = sweepCommandArgs(uri.fsPath, runsDir, slurm);
     const sweepDir = sweepDirOf(runsDir, name);
     ctx.output.appendLine(`[sweep ${name}] aelab ${args.join(' ')}`);
-    const cli = new WorkerProcess(ctx.cliPath, {}, args);
+    // The workspace folder is the CLI's working folder: image folders must lie inside it, as the
+    // editor checks them, and a Slurm job starts its tasks there.
+    const cli = new WorkerProcess(ctx.cliPath, {}, args, 'json', folderFor(uri)?.uri.fsPath);
     let cancelled = false;
     let onCancel = () => undefined as void;
     ctx.sweeps.start(uri.fsPath, () => {
