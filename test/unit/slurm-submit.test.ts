@@ -3,7 +3,8 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { recordSlurmEndings } from '../../src/cli/slurm/slurmCli';
+import { recordSlurmEndings, runSweepOnSlurm } from '../../src/cli/slurm/slurmCli';
+import { runSlurmCommand } from '../../src/cli/slurm/command';
 import { cancelSweep, querySweepTasks, readSlurmRecord, submitSweep, waitForSweep } from '../../src/cli/slurm/slurmSweep';
 import { requireSlurm } from './support/slurm';
 import { tempDir } from './support/tempDir';
@@ -95,5 +96,45 @@ describe('slurm: submitting to the real cluster', function () {
     const points = [0, 1, 2].map((i) => JSON.parse(fs.readFileSync(path.join(sweepDir, 'points', `${i}.json`), 'utf8')) as { state: string; error: string });
     assert.deepEqual(points.map((p) => p.state), ['cancelled', 'cancelled', 'cancelled']);
     assert.match(points[1].error, /ended: scancel/);
+  });
+  it('two waves are queued both or neither: a refused second wave takes the first back (scancel, off the record)', async () => {
+    const sweepDir = path.join(dir, 'w');
+    fs.mkdirSync(sweepDir);
+    // An sbatch that refuses only the second wave (the one with --dependency), and logs the job ids it got.
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    const real = (await runSlurmCommand('sh', ['-c', 'command -v sbatch'])).trim();
+    const accepted = path.join(dir, 'accepted.txt');
+    fs.writeFileSync(path.join(bin, 'sbatch'), `#!/bin/sh
+case "$*" in *--dependency=*) echo "sbatch: error: Batch job submission failed: Job dependency problem" >&2; exit 1;; esac
+out=$(${real} "$@") || exit $?
+echo "$out" >> ${accepted}
+echo "$out"
+`, { mode: 0o755 });
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${bin}:${savedPath}`;
+    process.env.FAKE_SLEEP = '60';
+    const lines: string[] = [];
+    try {
+      await assert.rejects(runSweepOnSlurm({
+        sweepDir, name: 'waves', experimentFile: '/x/fake.aelab.yaml', set: [], runsDir: dir, indices: [0, 1, 2], reuse: [2], total: 3,
+        options: { parallel: 2, cpusPerTask: 1, extraArgs: [] }, wait: false, cliPath, runStates: () => new Map(), io: { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+      }), /Job dependency problem/);
+    } finally {
+      process.env.PATH = savedPath;
+    }
+    const [firstJob] = fs.readFileSync(accepted, 'utf8').trim().split(';');
+    assert.match(firstJob, /^\d+$/);
+    assert.deepEqual(readSlurmRecord(sweepDir)?.submissions ?? [], [], 'nothing on the record');
+    assert.deepEqual(await querySweepTasks(sweepDir), []);
+    // Slurm itself: the first wave's tasks are cancelled, none left pending or running.
+    const statesOf = async () => (await runSlurmCommand('squeue', ['-h', '-r', '--states=all', '-j', firstJob, '-o', '%T'])).trim().split('\n').filter(Boolean);
+    let states = await statesOf();
+    for (let i = 0; i < 20 && !states.every((st) => st === 'CANCELLED'); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      states = await statesOf();
+    }
+    assert.ok(states.every((st) => st === 'CANCELLED'), `job ${firstJob}: ${states.join(', ')}`);
+    assert.equal(lines.length, 0, 'no "submitted" line for a submission taken back');
   });
 });
