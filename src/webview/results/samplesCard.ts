@@ -3,7 +3,7 @@
 // false negatives, or the images behind a clicked confusion cell or histogram bar). The webview
 // picks the indices (it has the scores); the host sends the pixels of just those images.
 import type { PanelTestImage } from '../../core/protocol';
-import { controlValue, h } from '../shared/dom';
+import { controlValue, h, pixelCanvas } from '../shared/dom';
 import { fmtCount, fmtScore } from '../shared/format';
 import { differencePlane, greyToRgba, heatColor, heatToRgba, outlined, scaleMaximum } from './heatmap';
 import type { ResultsModel, ResultsViewState } from './model';
@@ -147,10 +147,10 @@ export class SamplesCard {
       h('div', { class: flagged ? 'flag anomaly' : 'flag normal' }, flagged ? 'flagged' : 'not flagged'));
     return h('tr', { class: 'sample', 'data-index': im.index, 'data-label': label, 'data-score': score },
       info,
-      h('td', {}, pixels(outlined(greyToRgba(im.original), im.mask, width, height), width, height, 'original')),
-      h('td', {}, pixels(greyToRgba(im.input), width, height, 'input')),
-      h('td', {}, pixels(greyToRgba(im.reconstruction), width, height, 'reconstruction')),
-      h('td', {}, pixels(outlined(heatToRgba(diff, scaleMax), im.mask, width, height), width, height, 'difference')));
+      h('td', {}, pixelCanvas(outlined(greyToRgba(im.original), im.mask, width, height), width, height, 'original')),
+      h('td', {}, pixelCanvas(greyToRgba(im.input), width, height, 'input')),
+      h('td', {}, pixelCanvas(greyToRgba(im.reconstruction), width, height, 'reconstruction')),
+      h('td', {}, pixelCanvas(outlined(heatToRgba(diff, scaleMax), im.mask, width, height), width, height, 'difference')));
   }
 
   private legend(scaleMax: number): HTMLElement {
@@ -172,13 +172,3 @@ export class SamplesCard {
   }
 }
 
-function pixels(rgba: Uint8ClampedArray, width: number, height: number, plane: string): HTMLCanvasElement {
-  const canvas = document.createElement('canvas');
-  canvas.width = width;
-  canvas.height = height;
-  canvas.className = 'pixels';
-  canvas.dataset.plane = plane;
-  const ctx = canvas.getContext('2d');
-  if (ctx) ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
-  return canvas;
-}

@@ -8,7 +8,7 @@ import { assertNever } from '../../core/protocol';
 import type { HostToScoreWebview, ScoredImageThumbnails, ScoreWebviewToHost } from '../../core/protocol';
 import { greyToRgba, heatToRgba, scaleMaximum } from '../results/heatmap';
 import { Chart, chartCard, drawVerticalLine, themedAxes } from '../shared/charts';
-import { clear, h, showNotice } from '../shared/dom';
+import { clear, h, pixelCanvas, showNotice } from '../shared/dom';
 import { fmtScore } from '../shared/format';
 import { onThemeChange, readTheme, withAlpha } from '../shared/theme';
 import { connectToHost, HostChannel } from '../shared/vscodeApi';
@@ -177,7 +177,7 @@ class ScoreApp {
     const body = shown.map((r, k) => {
       const thumbs = this.thumbnails.get(r.file);
       const cell = (plane: 'original' | 'reconstruction' | 'difference') => h('td', {}, thumbs
-        ? pixels(plane === 'difference' ? heatToRgba(thumbs.difference, scaleMax) : greyToRgba(thumbs[plane]), this.size.width, this.size.height, plane)
+        ? pixelCanvas(plane === 'difference' ? heatToRgba(thumbs.difference, scaleMax) : greyToRgba(thumbs[plane]), this.size.width, this.size.height, plane)
         : h('span', { class: 'muted' }, '…'));
       return h('tr', { class: r.flagged ? 'score-row flagged' : 'score-row', 'data-path': r.path, 'data-score': String(r.score), 'data-flagged': String(r.flagged) },
         h('td', { class: 'num' }, page * PAGE_SIZE + k + 1),
@@ -202,15 +202,6 @@ class ScoreApp {
   }
 }
 
-function pixels(rgba: Uint8ClampedArray, width: number, height: number, plane: string): HTMLCanvasElement {
-  const canvas = document.createElement('canvas');
-  canvas.width = width;
-  canvas.height = height;
-  canvas.className = 'pixels';
-  canvas.dataset.plane = plane;
-  canvas.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
-  return canvas;
-}
 
 export function startScorePanel(): void {
   const root = document.getElementById('app');

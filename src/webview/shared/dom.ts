@@ -54,3 +54,14 @@ export function showNotice(text: string, level: 'info' | 'error'): void {
   bar.textContent = text;
   bar.className = `notice ${level}`;
 }
+
+/** An RGBA image as a canvas of its own size (CSS scales it); `plane` names it for styles and tests. */
+export function pixelCanvas(rgba: Uint8ClampedArray, width: number, height: number, plane: string): HTMLCanvasElement {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  canvas.className = 'pixels';
+  canvas.dataset.plane = plane;
+  canvas.getContext('2d')?.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
+  return canvas;
+}
