@@ -320,8 +320,11 @@ export interface ScorePanelThreshold {
 }
 
 export type HostToScoreWebview =
-  /** `displayPaths[i]` names `result.files[i]` (relative to the workspace). */
-  | { type: 'init'; runLabel: string; result: ScoreImagesResult; displayPaths: string[]; thresholds: ScorePanelThreshold[]; chosen: string }
+  /**
+   * `displayPaths[i]` names `result.files[i]` (relative to the workspace); `inputs`: the files and
+   * folders the user chose, which the webview keeps in its state so a reload can score them again.
+   */
+  | { type: 'init'; runLabel: string; result: ScoreImagesResult; displayPaths: string[]; thresholds: ScorePanelThreshold[]; chosen: string; inputs: string[] }
   /** Thumbnails of the files asked for (a page), or why there are none. */
   | { type: 'thumbnails'; requestId: number; width: number; height: number; images: ScoredImageThumbnails[]; error?: string }
   | PanelNotice;

@@ -67,6 +67,7 @@ describeInChromium('score panel', function () {
   const init: HostToScoreWebview = {
     type: 'init', runLabel: 'exp / run-1', result, displayPaths: display, chosen: 'max-f1',
     thresholds: [{ strategy: 'percentile', value: PERCENTILE }, { strategy: 'max-f1', value: CHOSEN }],
+    inputs: ['/data/new-images', '/data/one.png'],
   };
 
   before(async () => {
@@ -101,6 +102,9 @@ describeInChromium('score panel', function () {
     assert.deepEqual(warnings, result.warnings);
     assert.ok(await canvasInk(page, 'tr.score-row canvas[data-plane="difference"]') > 0, 'first page thumbnails drawn from the init message');
     assert.equal(panel.fromWebview.filter((m) => m.type === 'requestThumbnails').length, 0, 'the first page came with the scores');
+    // What a window reload needs to score the same files again (panels.ts revives from it).
+    const state = await page.evaluate(() => JSON.parse(sessionStorage.getItem('aelab-state') ?? 'null') as { runDir?: string; inputs?: string[] } | null);
+    assert.deepEqual([state?.runDir, state?.inputs], [result.runDir, init.type === 'init' ? init.inputs : []]);
     await saveScreenshot(page, 'score-panel');
     assertClean(panel);
   });

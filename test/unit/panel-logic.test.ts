@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { SortedScores } from '../../src/core/metrics';
 import type { PanelRunData } from '../../src/core/protocol';
 import type { EpochMetrics, RunSummary } from '../../src/core/runFormat';
-import { imageSourceOf, loadPanelRun, loadTestImages, runDirsOfState } from '../../src/extension/panels/panelData';
+import { imageSourceOf, loadPanelRun, loadTestImages, runDirsOfState, scoreInputsOfState } from '../../src/extension/panels/panelData';
 import { contentSecurityPolicy, panelHtml } from '../../src/extension/panels/panelHtml';
 import { minimalReplacement } from '../../src/extension/panels/textDiff';
 import { alignedLoss, f1At, resampleRoc, runLabels, sharedDistributions, thresholdFor } from '../../src/webview/compare/compareData';
@@ -220,6 +220,11 @@ describe('panels: run folder loaders', () => {
       assert.deepEqual(images[0].input, direct.input);
       assert.deepEqual(runDirsOfState({ runDir: dir, runDirs: [dir, '/nope', 3] }), { runDir: dir, runDirs: [dir] });
       assert.deepEqual(runDirsOfState(undefined), {});
+      // A Score panel restores from its run and the absolute paths it scored; anything else is dropped.
+      assert.deepEqual(scoreInputsOfState({ page: 2, runDir: dir, inputs: ['/imgs', 'relative.png', 7, '/one.png'] }), { runDir: dir, inputs: ['/imgs', '/one.png'] });
+      assert.equal(scoreInputsOfState({ runDir: '/no/such/run', inputs: ['/imgs'] }), undefined, 'the run is gone');
+      assert.equal(scoreInputsOfState({ runDir: dir, inputs: [] }), undefined, 'nothing to score');
+      assert.equal(scoreInputsOfState(null), undefined);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

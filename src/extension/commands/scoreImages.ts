@@ -3,10 +3,9 @@
 // run's node in the tree (asks for the images), or from the palette (asks for both). Scoring
 // runs in a worker process (`aelab score`'s engine code) behind a cancellable progress notification.
 import * as vscode from 'vscode';
-import { SCORE_PAGE_SIZE, ScoreImagesResult } from '../../core/protocol';
-import { scoreImagesInWorker } from '../panels/imageScoring';
+import type { ScoreImagesResult } from '../../core/protocol';
+import { scoreImagesWithProgress } from '../panels/imageScoring';
 import { runLabelOf } from '../panels/scorePanel';
-import { readSettings } from '../settings';
 import { isRunFolder, isTreeNode, pickRuns, runFromArg } from './args';
 import { COMMANDS, CommandContext } from './context';
 
@@ -60,23 +59,7 @@ export function register(ctx: CommandContext): vscode.Disposable {
     const label = runLabelOf(runDir);
     let result: ScoreImagesResult | undefined;
     try {
-      result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Scoring images with ${label}`, cancellable: true }, async (progress, token) => {
-        const abort = new AbortController();
-        const cancelled = token.onCancellationRequested(() => abort.abort());
-        let reported = 0;
-        try {
-          return await scoreImagesInWorker(ctx.manager, { runDir, paths, backend: readSettings().backend, thumbnails: SCORE_PAGE_SIZE }, {
-            signal: abort.signal,
-            onProgress: (done, total) => {
-              const percent = total > 0 ? (100 * done) / total : 100;
-              progress.report({ message: `${done} of ${total} files`, increment: percent - reported });
-              reported = percent;
-            },
-          });
-        } finally {
-          cancelled.dispose();
-        }
-      });
+      result = await scoreImagesWithProgress(ctx.manager, runDir, paths, label);
     } catch (err) {
       void vscode.window.showErrorMessage(`Score Images with Model: ${(err as Error).message}`);
       return undefined;
@@ -87,7 +70,7 @@ export function register(ctx: CommandContext): vscode.Disposable {
       void vscode.window.showWarningMessage(`No image could be scored.${why}`);
       return result;
     }
-    ctx.panels.score(result);
+    ctx.panels.score(result, paths);
     return result;
   });
 }

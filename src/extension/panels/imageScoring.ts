@@ -1,8 +1,10 @@
 // Scoring image files with a run's model for *Score Images with Model...*: one dist/worker.js
 // process per request (forked with advanced IPC serialization, so scores and pixels travel as
 // typed arrays) runs `aelab score`'s engine code; nothing is written.
-import type { HostToWorker, ScoreImagesRequest, ScoreImagesResult, ScoredImageThumbnails } from '../../core/protocol';
+import * as vscode from 'vscode';
+import { SCORE_PAGE_SIZE, type HostToWorker, type ScoreImagesRequest, type ScoreImagesResult, type ScoredImageThumbnails } from '../../core/protocol';
 import type { RunManager } from '../runManager';
+import { readSettings } from '../settings';
 import { WorkerProcess } from '../workerProcess';
 
 /** Grace before a cancelled scoring worker is killed. */
@@ -63,4 +65,28 @@ export async function thumbnailsInWorker(manager: RunManager, request: Extract<H
   const { thumbnails } = await askWorker(manager, { type: 'thumbnails', request }, {});
   if (!thumbnails) throw new Error('the scoring worker sent no thumbnails');
   return thumbnails;
+}
+
+/**
+ * Scores `paths` with the model of `runDir` behind a cancellable progress notification, with the
+ * panel's first page of thumbnails; undefined when cancelled. Throws the worker's error.
+ */
+export function scoreImagesWithProgress(manager: RunManager, runDir: string, paths: string[], label: string): Thenable<ScoreImagesResult | undefined> {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Scoring images with ${label}`, cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    const cancelled = token.onCancellationRequested(() => abort.abort());
+    let reported = 0;
+    try {
+      return await scoreImagesInWorker(manager, { runDir, paths, backend: readSettings().backend, thumbnails: SCORE_PAGE_SIZE }, {
+        signal: abort.signal,
+        onProgress: (done, total) => {
+          const percent = total > 0 ? (100 * done) / total : 100;
+          progress.report({ message: `${done} of ${total} files`, increment: percent - reported });
+          reported = percent;
+        },
+      });
+    } finally {
+      cancelled.dispose();
+    }
+  });
 }

@@ -134,6 +134,14 @@ function isRunDir(dir: unknown): dir is string {
   return typeof dir === 'string' && path.isAbsolute(dir) && fs.existsSync(path.join(dir, RUN_FILES.status));
 }
 
+/** What a Score panel's saved state names: its run (if it still exists) and the files and folders it scored. */
+export function scoreInputsOfState(state: unknown): { runDir: string; inputs: string[] } | undefined {
+  if (typeof state !== 'object' || state === null) return undefined;
+  const s = state as { runDir?: unknown; inputs?: unknown };
+  const inputs = Array.isArray(s.inputs) ? s.inputs.filter((p): p is string => typeof p === 'string' && path.isAbsolute(p)) : [];
+  return isRunDir(s.runDir) && inputs.length > 0 ? { runDir: s.runDir, inputs } : undefined;
+}
+
 /** The run folder(s) a restored panel's saved state names, if they still exist. */
 export function runDirsOfState(state: unknown): { runDir?: string; runDirs?: string[] } {
   if (typeof state !== 'object' || state === null) return {};

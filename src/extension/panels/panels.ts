@@ -1,19 +1,27 @@
 // The panels service: opens Results, Compare, Study and Score panels and registers their serializers, so VS
 // Code restores open panels after a window reload (package.json needs the activation events
-// onWebviewPanel:aelab.results, onWebviewPanel:aelab.compare and onWebviewPanel:aelab.study).
+// onWebviewPanel:aelab.results, .compare, .study and .score). A Score panel is restored by
+// scoring its files again (its scores live only in the window).
 import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
 import { ComparePanel, COMPARE_VIEW_TYPE } from './comparePanel';
-import { runDirsOfState } from './panelData';
+import { scoreImagesWithProgress } from './imageScoring';
+import { runDirsOfState, scoreInputsOfState } from './panelData';
 import { RESULTS_VIEW_TYPE, ResultsPanel, ResultsPanelDeps } from './resultsPanel';
-import { ScorePanel } from './scorePanel';
+import { runLabelOf, ScorePanel, SCORE_VIEW_TYPE } from './scorePanel';
 import { StudyPanel, STUDY_VIEW_TYPE } from './studyPanel';
 import type { ScoreImagesResult } from '../../core/protocol';
 import type { PanelInfo } from '../api';
 
-function gone(panel: vscode.WebviewPanel, what: string): void {
+/** A restored panel that has nothing to show any more: one sentence, no scripts. */
+function closedWith(panel: vscode.WebviewPanel, sentence: string): void {
+  const text = sentence.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   panel.webview.options = { enableScripts: false };
-  panel.webview.html = `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p>${what} no longer exists.</p></body></html>`;
+  panel.webview.html = `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="default-src 'none'"></head><body><p>${text}</p></body></html>`;
+}
+
+function gone(panel: vscode.WebviewPanel, what: string): void {
+  closedWith(panel, `${what} no longer exists.`);
 }
 
 export class Panels extends Disposable {
@@ -43,6 +51,21 @@ export class Panels extends Disposable {
         this.track(StudyPanel.revive(this.deps, panel, runDirs, (d) => this.openResults(d)));
       },
     }));
+    this._register(vscode.window.registerWebviewPanelSerializer(SCORE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        const saved = scoreInputsOfState(state);
+        if (!saved) return gone(panel, 'The run of these scores');
+        let result: ScoreImagesResult | undefined;
+        try {
+          result = await scoreImagesWithProgress(this.deps.manager, saved.runDir, saved.inputs, runLabelOf(saved.runDir));
+        } catch (err) {
+          return closedWith(panel, `These scores could not be computed again after the reload: ${(err as Error).message}`);
+        }
+        if (!result) return closedWith(panel, 'Scoring again after the reload was cancelled: run Score Images with Model... to score these images.');
+        if (result.files.length === 0) return closedWith(panel, `None of the images of this panel could be scored again: ${result.warnings.slice(0, 3).join('; ')}`);
+        this.track(ScorePanel.revive(this.deps, panel, result, saved.inputs));
+      },
+    }));
   }
 
   /** Open panels, for the API (integration tests). */
@@ -63,8 +86,8 @@ export class Panels extends Disposable {
   }
 
   /** A Score panel over images scored with a run's model (Score Images with Model...). */
-  score(result: ScoreImagesResult): ScorePanel {
-    return this.track(ScorePanel.show(this.deps, result));
+  score(result: ScoreImagesResult, inputs: readonly string[]): ScorePanel {
+    return this.track(ScorePanel.show(this.deps, result, inputs));
   }
 
   /** Panels close with the extension (deactivation disposes this service). */

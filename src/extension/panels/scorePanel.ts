@@ -1,7 +1,8 @@
 // The Score panel controller (Score Images with Model...): one panel per scoring, holding the
 // result the command's worker computed. Answers `ready` with the scores (and the first page's
 // thumbnails), fetches the thumbnails of later pages in a worker process, and saves the CSV.
-// Not restored after a window reload: the scores live only in this window.
+// After a window reload it is restored by scoring the same files again (panels.ts): the scores
+// live only in the window, the run and the chosen files in the webview's state.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { assertNever } from '../../core/protocol';
@@ -19,11 +20,20 @@ export function runLabelOf(runDir: string): string {
   return `${path.basename(path.dirname(runDir))} / ${path.basename(runDir)}`;
 }
 
+function scoreTitle(result: ScoreImagesResult): string {
+  return `Scores: ${runLabelOf(result.runDir)}`;
+}
+
 export class ScorePanel extends WebviewPanelController<HostToScoreWebview, ScoreWebviewToHost> {
-  static show(deps: ResultsPanelDeps, result: ScoreImagesResult): ScorePanel {
-    const title = `Scores: ${runLabelOf(result.runDir)}`;
-    const panel = vscode.window.createWebviewPanel(SCORE_VIEW_TYPE, title, vscode.ViewColumn.Active, webviewOptions(deps));
-    return new ScorePanel(deps, panel, result);
+  static show(deps: ResultsPanelDeps, result: ScoreImagesResult, inputs: readonly string[]): ScorePanel {
+    const panel = vscode.window.createWebviewPanel(SCORE_VIEW_TYPE, scoreTitle(result), vscode.ViewColumn.Active, webviewOptions(deps));
+    return new ScorePanel(deps, panel, result, inputs);
+  }
+
+  /** A panel VS Code restored after a reload, over the same files scored again. */
+  static revive(deps: ResultsPanelDeps, panel: vscode.WebviewPanel, result: ScoreImagesResult, inputs: readonly string[]): ScorePanel {
+    panel.title = scoreTitle(result);
+    return new ScorePanel(deps, panel, result, inputs);
   }
 
   private ready = false;
@@ -31,7 +41,7 @@ export class ScorePanel extends WebviewPanelController<HostToScoreWebview, Score
   private readonly thumbnails = new Map<string, ScoredImageThumbnails>();
   private readonly scored: Set<string>;
 
-  private constructor(private readonly deps: ResultsPanelDeps, panel: vscode.WebviewPanel, readonly result: ScoreImagesResult) {
+  private constructor(private readonly deps: ResultsPanelDeps, panel: vscode.WebviewPanel, readonly result: ScoreImagesResult, private readonly inputs: readonly string[]) {
     super(deps, panel, 'score', panel.title);
     this.scored = new Set(result.files);
     for (const t of result.thumbnails) this.thumbnails.set(t.file, t);
@@ -69,7 +79,7 @@ export class ScorePanel extends WebviewPanelController<HostToScoreWebview, Score
     const thresholds: ScorePanelThreshold[] = summary ? summary.thresholds.map((t) => ({ strategy: t.strategy, value: t.value })) : [];
     return {
       type: 'init', runLabel: runLabelOf(this.result.runDir), result: this.result, thresholds, chosen: summary?.chosen ?? this.result.thresholdSource,
-      displayPaths: this.result.files.map((f) => vscode.workspace.asRelativePath(f, false)),
+      displayPaths: this.result.files.map((f) => vscode.workspace.asRelativePath(f, false)), inputs: [...this.inputs],
     };
   }
 

@@ -19,6 +19,9 @@ type InitMessage = Extract<HostToScoreWebview, { type: 'init' }>;
 interface ScoreViewState {
   page: number;
   strategy?: string;
+  /** The run and the files and folders scored: what a window reload scores again. */
+  runDir?: string;
+  inputs?: string[];
 }
 
 const BINS = 40;
@@ -50,6 +53,8 @@ class ScoreApp {
         this.size = { width: message.result.width, height: message.result.height };
         for (const t of message.result.thumbnails) this.thumbnails.set(t.file, t);
         if (!message.thresholds.some((t) => t.strategy === this.view.strategy)) this.view.strategy = undefined;
+        this.view = { ...this.view, runDir: message.result.runDir, inputs: message.inputs };
+        this.channel.saveState(this.view);
         this.render();
         return;
       case 'thumbnails':
