@@ -2,6 +2,7 @@
 // type and size are checked before a read, and nothing blocks on a FIFO or reads /dev/zero
 // forever. Node-only (node:fs); the webview never imports it.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 /** Experiment files are a few KB; anything past this is not one. */
 export const MAX_EXPERIMENT_FILE_BYTES = 1024 * 1024;
@@ -98,4 +99,21 @@ export function readAt(fd: number, position: number, length: number): Uint8Array
     done += n;
   }
   return done === length ? out : out.subarray(0, done);
+}
+
+/**
+ * Every entry below `root`, depth first; `visit` returns true for a folder to go into it. Folders
+ * that cannot be read are passed over (both callers are best-effort searches).
+ */
+export function walkEntries(root: string, visit: (entryPath: string, entry: fs.Dirent) => boolean | void): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(root, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = path.join(root, e.name);
+    if (visit(p, e) === true && e.isDirectory()) walkEntries(p, visit);
+  }
 }

@@ -3,7 +3,7 @@
 // status that is written whatever else failed. Reading and the file formats are in runFolder.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fsReason } from './fileAccess';
+import { fsReason, walkEntries } from './fileAccess';
 import { experimentRunsDir, isRealDirectory, newRunId, RunWriteError, writeFileAtomic } from './runFolder';
 import { RUN_FILES, RunStatusFile } from './runFormat';
 
@@ -93,27 +93,16 @@ export function createRunFolder(runsDir: string, experimentName: string, firstId
 /** Leftover temp files of interrupted atomic writes (`<file>.<pid>.<time>.tmp`, `model.<pid>.tmp/`). */
 export function removeTempFiles(runDir: string): string[] {
   const removed: string[] = [];
-  const walk = (dir: string) => {
-    let entries: fs.Dirent[];
+  walkEntries(runDir, (p, e) => {
+    if (!e.name.endsWith('.tmp')) return e.isDirectory();
     try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
+      fs.rmSync(p, { force: true, recursive: true });
+      removed.push(p);
     } catch {
-      return;
+      // best effort
     }
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory() && !e.name.endsWith('.tmp')) walk(p);
-      else if (e.name.endsWith('.tmp')) {
-        try {
-          fs.rmSync(p, { force: true, recursive: true });
-          removed.push(p);
-        } catch {
-          // best effort
-        }
-      }
-    }
-  };
-  walk(runDir);
+    return false;
+  });
   return removed;
 }
 
