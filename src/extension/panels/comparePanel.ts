@@ -5,27 +5,24 @@ import { assertNever } from '../../core/protocol';
 import type { CompareWebviewToHost, HostToCompareWebview, PanelRunData } from '../../core/protocol';
 import { compareTitle, runFolderExists } from '../model/panelRunChange';
 import { loadPanelRun } from './panelData';
-import { runSetKey, WebviewPanelController, webviewOptions } from './webviewPanelController';
+import { PanelsByRunSet, WebviewPanelController, webviewOptions } from './webviewPanelController';
 import type { ResultsPanelDeps } from './resultsPanel';
 import { RunWatcher } from './runWatcher';
 
 export const COMPARE_VIEW_TYPE = 'aelab.compare';
 
 export class ComparePanel extends WebviewPanelController<HostToCompareWebview, CompareWebviewToHost> {
-  private static readonly open = new Map<string, ComparePanel>();
+  private static readonly open = new PanelsByRunSet<ComparePanel>();
 
   static show(deps: ResultsPanelDeps, runDirs: readonly string[], openRun: (runDir: string) => void): ComparePanel {
-    const existing = ComparePanel.open.get(runSetKey(runDirs));
-    if (existing) {
-      existing.panel.reveal();
-      return existing;
-    }
+    const existing = ComparePanel.open.revealed(runDirs);
+    if (existing) return existing;
     const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, compareTitle(runDirs), vscode.ViewColumn.Active, webviewOptions(deps));
     return new ComparePanel(deps, panel, runDirs, openRun);
   }
 
   static revive(deps: ResultsPanelDeps, panel: vscode.WebviewPanel, runDirs: readonly string[], openRun: (runDir: string) => void): ComparePanel {
-    ComparePanel.open.get(runSetKey(runDirs))?.dispose();
+    ComparePanel.open.close(runDirs);
     return new ComparePanel(deps, panel, runDirs, openRun);
   }
 
@@ -36,14 +33,11 @@ export class ComparePanel extends WebviewPanelController<HostToCompareWebview, C
   describe(): { kind: 'compare'; runDirs: string[]; ready: boolean; imagesServed: number } {
     return { kind: 'compare', runDirs: [...this.runDirs], ready: this.ready, imagesServed: 0 };
   }
-  private readonly key: string;
 
   private constructor(deps: ResultsPanelDeps, panel: vscode.WebviewPanel, readonly runDirs: readonly string[], private readonly openRun: (runDir: string) => void) {
     super(deps, panel, 'compare', panel.title);
     panel.title = compareTitle(runDirs);
-    this.key = runSetKey(runDirs);
-    ComparePanel.open.set(this.key, this);
-    this._register({ dispose: () => { if (ComparePanel.open.get(this.key) === this) ComparePanel.open.delete(this.key); } });
+    this._register(ComparePanel.open.hold(this, runDirs));
     for (const dir of runDirs) {
       const watcher = this._register(new RunWatcher(dir, deps.manager));
       this._register(watcher.onDidChange(() => this.refresh(dir)));

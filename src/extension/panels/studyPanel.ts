@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { assertNever } from '../../core/protocol';
 import type { HostToStudyWebview, StudyWebviewToHost } from '../../core/protocol';
-import { runSetKey, WebviewPanelController, webviewOptions } from './webviewPanelController';
+import { PanelsByRunSet, WebviewPanelController, webviewOptions } from './webviewPanelController';
 import type { ResultsPanelDeps } from './resultsPanel';
 import { loadStudyRuns } from './studyData';
 
@@ -12,31 +12,25 @@ export const STUDY_VIEW_TYPE = 'aelab.study';
 const GENERATE_REPORT_COMMAND = 'aelab.generateReport';
 
 export class StudyPanel extends WebviewPanelController<HostToStudyWebview, StudyWebviewToHost> {
-  private static readonly open = new Map<string, StudyPanel>();
+  private static readonly open = new PanelsByRunSet<StudyPanel>();
 
   static show(deps: ResultsPanelDeps, runDirs: readonly string[], openRun: (runDir: string) => void): StudyPanel {
-    const existing = StudyPanel.open.get(runSetKey(runDirs));
-    if (existing) {
-      existing.panel.reveal();
-      return existing;
-    }
+    const existing = StudyPanel.open.revealed(runDirs);
+    if (existing) return existing;
     const panel = vscode.window.createWebviewPanel(STUDY_VIEW_TYPE, `Study of ${runDirs.length} runs`, vscode.ViewColumn.Active, webviewOptions(deps));
     return new StudyPanel(deps, panel, runDirs, openRun);
   }
 
   static revive(deps: ResultsPanelDeps, panel: vscode.WebviewPanel, runDirs: readonly string[], openRun: (runDir: string) => void): StudyPanel {
-    StudyPanel.open.get(runSetKey(runDirs))?.dispose();
+    StudyPanel.open.close(runDirs);
     return new StudyPanel(deps, panel, runDirs, openRun);
   }
 
   private ready = false;
-  private readonly key: string;
 
   private constructor(deps: ResultsPanelDeps, panel: vscode.WebviewPanel, readonly runDirs: readonly string[], private readonly openRun: (runDir: string) => void) {
     super(deps, panel, 'study', panel.title);
-    this.key = runSetKey(runDirs);
-    StudyPanel.open.set(this.key, this);
-    this._register({ dispose: () => { if (StudyPanel.open.get(this.key) === this) StudyPanel.open.delete(this.key); } });
+    this._register(StudyPanel.open.hold(this, runDirs));
   }
 
   describe(): { kind: 'study'; runDirs: string[]; ready: boolean; imagesServed: number } {

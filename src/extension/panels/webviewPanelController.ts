@@ -69,6 +69,30 @@ export function renderPanelHtml(deps: PanelDeps, webview: vscode.Webview, bundle
 }
 
 /** One key per set of run folders, whatever their order: panels over the same runs are one panel. */
-export function runSetKey(runDirs: readonly string[]): string {
+function runSetKey(runDirs: readonly string[]): string {
   return [...runDirs].sort().join('\n');
+}
+
+/** One panel per set of runs (Compare, Study): showing the same set again reveals the open one. */
+export class PanelsByRunSet<P extends { readonly panel: vscode.WebviewPanel; dispose(): void }> {
+  private readonly open = new Map<string, P>();
+
+  /** The open panel of this set, brought to the front; undefined when there is none. */
+  revealed(runDirs: readonly string[]): P | undefined {
+    const existing = this.open.get(runSetKey(runDirs));
+    existing?.panel.reveal();
+    return existing;
+  }
+
+  /** Closes the open panel of this set (a panel VS Code restores takes its place). */
+  close(runDirs: readonly string[]): void {
+    this.open.get(runSetKey(runDirs))?.dispose();
+  }
+
+  /** Holds `panel` as its set's panel until the returned disposable is disposed. */
+  hold(panel: P, runDirs: readonly string[]): vscode.Disposable {
+    const key = runSetKey(runDirs);
+    this.open.set(key, panel);
+    return { dispose: () => { if (this.open.get(key) === panel) this.open.delete(key); } };
+  }
 }
